@@ -1,0 +1,35 @@
+# The course's commands. `make lab` for students, `make test` for maintainers and CI.
+# Both set everything up first (venv in .venv/, dependencies, datasets) and are fast when
+# nothing changed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+LAB_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup data lab test lint notebooks
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP) data  ## venv + dependencies + datasets
+
+data: $(STAMP)  ## fill data_cache/ (offline-capable)
+	$(BIN)/python -m grader.data prepare
+
+lab: setup  ## open JupyterLab on the student notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+test: setup  ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+notebooks: $(STAMP)  ## regenerate notebooks/ from solutions/ (nbgrader generate_assignment)
+	$(BIN)/python -m grader.release

@@ -1,0 +1,22 @@
+"""How a verdict reads in a notebook: one line when it passes, the findings when it does not."""
+
+from __future__ import annotations
+
+import textwrap
+
+from grader.result import Result
+from grader.task import Task
+
+
+def format_result(result: Result, task: Task, *, strict: bool = False) -> str:
+    """A short, friendly verdict. Visible checks say 'public checks passed', never more."""
+    kind = "hidden checks" if strict else "public checks"
+    if result.passed:
+        return f"✅ {task.name}: {kind} passed."
+    lines = [f"❌ {task.name}: {len(result.findings)} problem(s) found by the {kind}:"]
+    for finding in result.findings:
+        body = textwrap.fill(finding.message, width=96, subsequent_indent="    ")
+        lines.append(f"  • {finding.code.value}: {body}")
+    if not strict:
+        lines.append(f'  Stuck? Run hint("{task.id}").')
+    return "\n".join(lines)

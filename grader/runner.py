@@ -1,0 +1,123 @@
+"""Run one task's check against a student's object and turn whatever happens into a Result.
+
+The runner owns everything around a check: resolving the device, isolating the student's RNG and
+grad-mode state, the time limit, tamper detection before and after, and mapping exceptions raised
+by student code to findings. Checks themselves stay small functions from object to findings.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+import torch
+
+from grader import integrity
+from grader.findings import Code, Finding
+from grader.result import Result
+from grader.task import Context, Task
+from grader.timelimit import TimeLimitExceeded, time_limit
+
+MISSING: Any = object()  # sentinel: the student never defined the graded name
+
+DEFAULT_TIME_LIMIT = 30.0  # seconds a check may run student code before TIMEOUT
+
+_GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+_TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
+
+# Phrases in torch's error messages that mean tensors or modules sit on the wrong device.
+_DEVICE_PHRASES = (
+    "expected all tensors to be on the same device",
+    "torch not compiled with cuda",
+    "found no nvidia driver",
+    "no cuda gpus are available",
+    "input type (torch.cuda",
+    "should be the same or input should be a mkldnn tensor",
+    "expected object of device type",
+    "cuda error",
+    "cuda driver",
+)
+
+
+def default_device() -> str:
+    """cuda when a GPU is usable, else cpu."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def student_location(exc: BaseException) -> str:
+    """' (line N, in func)' for the innermost frame outside torch and the grader, or ''."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for frame in reversed(frames):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith((_GRADER_DIR, _TORCH_DIR)):
+            return f" (line {frame.lineno}, in {frame.name})"
+    return ""
+
+
+def finding_for_exception(exc: BaseException, name: str) -> Finding:
+    """Name what an exception escaping student code most likely means."""
+    text = f"{type(exc).__name__}: {exc}".strip()
+    where = student_location(exc)
+    if isinstance(exc, NotImplementedError):
+        return Finding(Code.NOT_IMPLEMENTED, f"`{name}` is not implemented yet{where}: "
+                       "replace `raise NotImplementedError()` with your code and run its cell.")
+    if isinstance(exc, TimeLimitExceeded):
+        return Finding(Code.TIMEOUT, f"`{name}` was still running after the time limit{where}; "
+                       "look for a loop that never ends or far more work than the task needs.")
+    if isinstance(exc, SystemExit):
+        return Finding(Code.SUBMISSION_ERROR, f"`{name}` called sys.exit(){where}; "
+                       "a function should return its result instead of stopping Python.")
+    if any(phrase in text.lower() for phrase in _DEVICE_PHRASES):
+        return Finding(Code.DEVICE_MISMATCH, f"running `{name}` failed with a device error{where}: "
+                       f"{text.splitlines()[0][:300]}. Model and data must be on the same device: "
+                       "move each batch with `.to(device)` and never hard-code `.cuda()`.")
+    first_line = text.splitlines()[0][:300] if text else type(exc).__name__
+    return Finding(Code.SUBMISSION_ERROR, f"running `{name}` raised {first_line}{where}.")
+
+
+def _run_guarded(task: Task, obj: Any, ctx: Context, seconds: float | None) -> list[Finding]:
+    devices = [torch.cuda.current_device()] if ctx.device.startswith("cuda") else []
+    grad_was = torch.is_grad_enabled()
+    try:
+        with torch.random.fork_rng(devices=devices), time_limit(seconds):
+            torch.set_grad_enabled(True)
+            return list(task.check(obj, ctx))
+    except (Exception, TimeLimitExceeded, SystemExit) as exc:  # student code failed
+        return [finding_for_exception(exc, task.name)]
+    finally:
+        torch.set_grad_enabled(grad_was)
+
+
+def _tamper_finding(names: list[str]) -> Finding:
+    shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+    return Finding(Code.TAMPERING, f"{shown} no longer behave as torch/Python ship them: "
+                   "the submission replaced library functions, so it cannot be graded. "
+                   "Restart the kernel and remove the code that reassigns them.")
+
+
+def run_check(
+    task: Task,
+    obj: Any,
+    *,
+    device: str | None = None,
+    strict: bool = False,
+    seconds: float | None = DEFAULT_TIME_LIMIT,
+) -> Result:
+    """Check `obj` (the student's definition of task.name) and return the verdict."""
+    ctx = Context(device=device or default_device(), strict=strict)
+    if obj is MISSING:
+        findings = [Finding(Code.NOT_IMPLEMENTED, f"`{task.name}` is not defined yet: write it in "
+                            "the cell marked YOUR CODE HERE and run that cell first.")]
+    else:
+        tampered = integrity.tampered_names()
+        if tampered:
+            findings = [_tamper_finding(tampered)]
+        else:
+            findings = _run_guarded(task, obj, ctx, seconds)
+            tampered = integrity.tampered_names()
+            if tampered:
+                findings = [_tamper_finding(tampered)]
+    passed = not findings
+    return Result(task=task.id, passed=passed, score=task.points if passed else 0.0,
+                  max_score=task.points, device=ctx.device, findings=findings)

@@ -1,0 +1,1 @@
+"""Task modules: one per notebook, each exporting TASKS: list[Task]."""

@@ -1,0 +1,31 @@
+"""nbgrader course configuration: run nbgrader commands from the repository root.
+
+    nbgrader generate_assignment 05_mnist_classifier --force   # solutions/ -> notebooks/
+    nbgrader autograde 05_mnist_classifier                     # submitted/ -> autograded/
+    nbgrader generate_feedback 05_mnist_classifier             # autograded/ -> feedback/
+    nbgrader export                                            # gradebook -> grades.csv
+"""
+
+import os
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.source_directory = "solutions"    # nbgrader source notebooks (instructor)
+c.CourseDirectory.release_directory = "notebooks"   # generated student versions
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
+c.CourseDirectory.course_id = "pytorch-basics"
+
+# What a student sees in place of a solution region.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Per-cell limit while autograding: the MNIST training cell is the longest (about a minute on a
+# laptop CPU); anything far beyond is an endless loop and is interrupted.
+c.ExecutePreprocessor.timeout = 300
+c.Execute.timeout = 300
