@@ -1,0 +1,305 @@
+"""Checks for the cross-entropy notebook: a stable softmax, and cross_entropy from logits.
+
+Calling torch.softmax / F.softmax or F.cross_entropy passes: grading is by behaviour, and both
+are correct, stable and differentiable. The notebook may ask for a hand-written version, but the
+checks cannot and do not tell the two apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from grader.findings import Code, Finding
+from grader.task import Context, Task
+from grader.tasks.bce_mse import (
+    Candidate,
+    LossFn,
+    close,
+    detached_finding,
+    explain,
+    grad_problem,
+    loss_form_problem,
+    number,
+    reference,
+    seeded_generator,
+    student_grad,
+)
+
+# Logits of a very confident model: exp() of them overflows float32 (and exp(-1000) is 0).
+LARGE_LOGITS = [[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0], [0.5, -0.5, 0.0]]
+
+
+# ------------------------------------------------------------------------------------- softmax
+
+def _call_softmax(softmax: LossFn, x: torch.Tensor, dim: int | None) -> Any:
+    return softmax(x) if dim is None else softmax(x, dim=dim)
+
+
+def _mismatch_message(out: torch.Tensor, x: torch.Tensor, dim: int) -> str:
+    """Describe how a softmax output (same shape as x) differs from the real one."""
+    call = f"softmax(logits shaped {tuple(x.shape)}, dim={dim})"
+    ones = torch.ones((), device=x.device)
+    for k in range(x.dim()):
+        if k != dim % x.dim() and close(out, torch.softmax(x, k)):
+            return (f"{call} sums to 1 along dim {k} instead: the dim argument is not honoured "
+                    "(a dimension is fixed somewhere inside the function).")
+    if close(out.sum(), ones, rtol=1e-4, atol=1e-4):
+        return (f"the whole output of {call} sums to 1: it is normalised over every element at "
+                "once instead of separately along dim.")
+    sums = out.sum(dim)
+    if close(sums, torch.ones_like(sums), rtol=1e-4, atol=1e-4):
+        return (f"the slices of {call} sum to 1 along dim, but the values are not proportional "
+                "to exp(logit), so they are not the softmax of the logits.")
+    return (f"the output of {call} does not sum to 1 along dim (slice sums range from "
+            f"{sums.min().item():.3g} to {sums.max().item():.3g}).")
+
+
+def _softmax_value_problem(softmax: LossFn, x: torch.Tensor, dim: int | None) -> Finding | None:
+    arg = x.clone()
+    out = _call_softmax(softmax, arg, dim)
+    if not torch.equal(arg, x):
+        return Finding(Code.WRONG_VALUE, "`softmax` changed the tensor it was given (an in-place "
+                       "operation such as -= on the logits): the caller's logits are overwritten, "
+                       "and autograd refuses in-place changes to tensors it needs.")
+    d = -1 if dim is None else dim
+    if not isinstance(out, torch.Tensor):
+        return Finding(Code.WRONG_VALUE, f"`softmax` returned a {type(out).__name__}, not a "
+                       "tensor.")
+    if out.shape != x.shape:
+        return Finding(Code.WRONG_VALUE, f"`softmax` returned shape {tuple(out.shape)} for logits "
+                       f"shaped {tuple(x.shape)} with dim={d}: softmax rescales values and keeps "
+                       "the shape of its input.")
+    if close(out, torch.softmax(x, d)):
+        return None
+    return Finding(Code.WRONG_VALUE, _mismatch_message(out.detach().float(), x, d))
+
+
+def _softmax_cases(ctx: Context) -> list[tuple[torch.Tensor, int | None]]:
+    g = seeded_generator()
+    x2 = torch.randn(3, 5, generator=g) * 2
+    x3 = torch.randn(2, 3, 4, generator=g) * 2
+    cases: list[tuple[torch.Tensor, int | None]] = [(x2, None), (x2, 0), (x2, 1), (x3, 1), (x3, 0)]
+    if ctx.strict:
+        cases += [(x3, 2), (x3, -2), (torch.randn(6, generator=g), None), (x2 + 50, -1)]
+    return [(x.to(ctx.device), dim) for x, dim in cases]
+
+
+def _large_logit_problem(softmax: LossFn, x: torch.Tensor, dim: int) -> Finding | None:
+    """Value and gradient must stay finite and right for logits around ±1000."""
+    xs = x.clone().requires_grad_()
+    out = _call_softmax(softmax, xs, dim)
+    if not isinstance(out, torch.Tensor):
+        return None  # reported by the value checks
+    bad = [i for i in range(x.shape[0]) if not torch.isfinite(out[i]).all()]
+    rows = ", ".join(str(x[i].tolist()) for i in bad[:2]) if x.dim() == 2 else "±1000"
+    if bad and len(bad) < x.shape[0] and torch.isfinite(out[0]).all():
+        return Finding(Code.UNSTABLE_NUMERICS, f"`softmax` gives nan/inf for the row(s) {rows} "
+                       "but not for the row holding the largest logit: one shift for the whole "
+                       "tensor does not bring every slice near 0, so exp() of the others "
+                       "underflows to 0 and 0/0 is nan.")
+    if bad:
+        return Finding(Code.UNSTABLE_NUMERICS, f"`softmax` gives nan/inf for logits like {rows}: "
+                       "exp(1000) overflows to inf (and exp(-1000) underflows to 0), and inf/inf "
+                       "or 0/0 is nan. Softmax of these logits is perfectly well defined.")
+    if not close(out, torch.softmax(x, dim)):
+        return Finding(Code.UNSTABLE_NUMERICS, "`softmax` gives wrong values for logits around "
+                       "±1000 although it is right for small ones: large logits lose precision.")
+    return _softmax_grad_problem(out, xs, dim, large=True)
+
+
+def _softmax_grad_problem(out: torch.Tensor, xs: torch.Tensor, dim: int,
+                          large: bool = False) -> Finding | None:
+    """Gradient of a weighted sum of the output must match torch.softmax's."""
+    w = torch.linspace(-1.0, 2.0, out.numel(), device=xs.device).reshape(out.shape)
+    got = student_grad(out * w, xs)
+    if got is None:
+        return detached_finding("softmax", "logits")
+    ref_x = xs.detach().clone().requires_grad_()
+    (want,) = torch.autograd.grad((torch.softmax(ref_x, dim) * w).sum(), ref_x)
+    if large and not torch.isfinite(got).all():
+        return Finding(Code.UNSTABLE_NUMERICS, "for logits around ±1000 the output of `softmax` "
+                       "is right but its gradient holds nan/inf: an overflowing intermediate is "
+                       "still differentiated.")
+    if not close(got, want):
+        code = Code.UNSTABLE_NUMERICS if large else Code.WRONG_VALUE
+        return Finding(code, "`softmax` returns the right values but a different gradient than "
+                       "autograd through softmax: part of the computation is hidden from "
+                       "autograd, so a model using it would be trained in the wrong direction.")
+    return None
+
+
+def check_softmax(softmax: LossFn, ctx: Context) -> list[Finding]:
+    """softmax(logits, dim=-1) equals torch.softmax along dim, stably and differentiably.
+
+    Detects: dim ignored (output equals softmax along another dim), normalising over the whole
+    tensor, values that sum to 1 but are not the softmax, a changed shape, modifying the input in
+    place, an output cut from the graph or a wrong gradient (WRONG_VALUE); nan/inf or wrong
+    values for logits like [1000, 1001, 1002] and [-1000, -1001, -1002], including one global
+    max subtracted from every row (UNSTABLE_NUMERICS). Tested on 2-D dims 0/1 and 3-D dims 0/1.
+    """
+    for x, dim in _softmax_cases(ctx):
+        finding = _softmax_value_problem(softmax, x, dim)
+        if finding:
+            return [finding]
+    g = seeded_generator()
+    x = (torch.randn(3, 5, generator=g) * 2).to(ctx.device).requires_grad_()
+    out = softmax(x, dim=1)
+    finding = _softmax_grad_problem(out, x, 1)
+    large = [(torch.tensor(LARGE_LOGITS), 1)]
+    if ctx.strict:
+        large.append((torch.randn(2, 3, 4, generator=g) * 300, 0))
+    for logits, dim in large:
+        finding = finding or _large_logit_problem(softmax, logits.to(ctx.device), dim)
+    return [finding] if finding else []
+
+
+# ------------------------------------------------------------------------------- cross_entropy
+
+def _target_shape_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor,
+                          seen: str) -> Finding | None:
+    """If the function gives the right loss for the same targets in another format, name it."""
+    b, c = x.shape
+    want = F.cross_entropy(x, t).float()
+    formats = [(F.one_hot(t, c).float(), f"one-hot rows shaped ({b}, {c})"),
+               (t.unsqueeze(1), f"a ({b}, 1) column")]
+    for alt, label in formats:
+        try:
+            with torch.no_grad():
+                out = ce(x.clone(), alt)
+        except Exception:  # this format fails too: not the explanation
+            continue
+        if isinstance(out, torch.Tensor) and out.numel() == 1 and close(number(out), want):
+            return Finding(Code.TARGET_SHAPE, f"with class-index targets shaped ({b},), the "
+                           "format nn.CrossEntropyLoss and the course's DataLoaders use, "
+                           f"`cross_entropy` {seen}, yet it gives the right loss when the same "
+                           f"targets come as {label}: it assumes a different target format.")
+    return None
+
+
+def _ce_candidates(got: float, x: torch.Tensor, t: torch.Tensor) -> list[Candidate]:
+    b, c = x.shape
+    ref = F.cross_entropy(x, t)
+    probs = torch.softmax(x, dim=1)
+    wrong = Code.WRONG_VALUE
+    return [
+        (F.cross_entropy(probs, t), Code.SOFTMAX_BEFORE_CE, f"`cross_entropy` returned {got:.4g}, "
+         "which is cross-entropy computed on softmax(logits): the probabilities are passed to a "
+         "loss that applies log-softmax itself, so the model is scored on softmax(softmax(x)) "
+         "and the loss can never get near 0."),
+        (ref * b, wrong, f"`cross_entropy` returned {got:.4g} for a batch of {b}, {b} times the "
+         "per-sample average: the value scales with the batch size, so the step size would "
+         "depend on how many samples a batch holds."),
+        (ref / c, wrong, f"`cross_entropy` returned {got:.4g}, the average over all {b}×{c} "
+         "(sample, class) entries: dividing by the classes as well shrinks the loss and its "
+         f"gradient {c}-fold."),
+        (F.nll_loss(F.log_softmax(x, dim=0), t), wrong, f"`cross_entropy` returned {got:.4g}: "
+         "the logits are normalised over the batch dimension (dim 0) instead of over each "
+         "sample's classes."),
+        (-ref, wrong, f"`cross_entropy` returned {got:.4g}, a negative number: minimising it "
+         "would make the target classes less likely."),
+        (F.nll_loss(x, t), wrong, f"`cross_entropy` returned {got:.4g}, minus the mean logit of "
+         "the target classes: the logits were never turned into log-probabilities, so the loss "
+         "can decrease forever by inflating one logit."),
+        (F.nll_loss(probs, t), wrong, f"`cross_entropy` returned {got:.4g}, minus the mean "
+         "probability of the target classes: probabilities are used where log-probabilities "
+         "belong."),
+    ]
+
+
+def _ce_case_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
+    """Value and gradient on one batch; a failure is first tested for a target-format cause."""
+    want_value, want_grad = reference(F.cross_entropy, x, t)
+    xs = x.clone().requires_grad_()
+    try:
+        out = ce(xs, t.clone())
+    except Exception as exc:
+        finding = _target_shape_problem(ce, x, t, f"raised {type(exc).__name__}")
+        if finding:
+            return finding
+        raise
+    problem = loss_form_problem("cross_entropy", out)
+    if problem:
+        return problem
+    got = number(out)
+    if close(got, want_value):
+        return grad_problem("cross_entropy", out, xs, want_grad, "logits")
+    fallback = (f"`cross_entropy` returned {got.item():.4g} for logits shaped {tuple(x.shape)} "
+                "and class-index targets, which is not their mean cross-entropy.")
+    return (_target_shape_problem(ce, x, t, f"returned {got.item():.4g}")
+            or explain(got, _ce_candidates(got.item(), x, t), fallback))
+
+
+def _ce_large_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
+    """Logits of ±1000 must give torch's finite value and gradient."""
+    want_value, want_grad = reference(F.cross_entropy, x, t)
+    xs = x.clone().requires_grad_()
+    out = ce(xs, t.clone())
+    problem = loss_form_problem("cross_entropy", out)
+    if problem:
+        return problem
+    got = number(out)
+    if not torch.isfinite(got):
+        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 `cross_entropy` returned "
+                       f"{got.item()}: exp() overflows, or a probability underflows to exactly 0 "
+                       "before its log is taken, so one confident sample ruins the batch.")
+    if not close(got, want_value):
+        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 `cross_entropy` returned "
+                       f"{got.item():.4g}, which is wrong although small logits work: confident "
+                       "mistakes are capped (by an eps or a clamp), so they stop being corrected.")
+    grad = student_grad(out, xs)
+    if grad is None:
+        return detached_finding("cross_entropy", "logits")
+    if not torch.isfinite(grad).all() or not close(grad, want_grad):
+        return Finding(Code.UNSTABLE_NUMERICS, "with logits of ±1000 the value of `cross_entropy` "
+                       "is right but its gradient is nan/inf or wrong: an overflowing "
+                       "intermediate is still differentiated.")
+    return None
+
+
+def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
+    """cross_entropy(logits (B, C), targets (B,) long) equals nn.CrossEntropyLoss()(...).
+
+    Detects (a wrong value is matched against each misconception's formula): softmax applied
+    before a loss that applies log-softmax (SOFTMAX_BEFORE_CE); sum instead of mean, averaging
+    over B×C entries, normalising over the batch dim, sign error, logits or probabilities used
+    as log-probabilities, a detached or float result, a wrong gradient (WRONG_VALUE); no
+    reduction (WRONG_OUTPUT_SHAPE); class-index targets failing where one-hot (B, C) or (B, 1)
+    targets work (TARGET_SHAPE: B != C, so one-hot code cannot silently broadcast); nan/inf or a
+    capped value or gradient at logits of ±1000 (UNSTABLE_NUMERICS).
+    """
+    g = seeded_generator()
+    shapes = [(5, 4)] + ([(7, 3), (2, 10), (1, 6)] if ctx.strict else [])
+    for b, c in shapes:
+        x = (torch.randn(b, c, generator=g) * 2).to(ctx.device)
+        t = torch.randint(0, c, (b,), generator=g).to(ctx.device)
+        finding = _ce_case_problem(ce, x, t)
+        if finding:
+            return [finding]
+    x = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0],
+                      [-1000.0, 1000.0, 0.0], [2.0, 1.0, -1.0]])
+    t = torch.tensor([0, 0, 2, 1])
+    finding = _ce_large_problem(ce, x.to(ctx.device), t.to(ctx.device))
+    return [finding] if finding else []
+
+
+TASKS: list[Task] = [
+    Task(
+        id="cross_entropy.softmax", name="softmax", check=check_softmax, points=4,
+        hint="Softmax does not change when the same number is subtracted from every logit of a "
+             "slice: choose one that keeps exp() from overflowing, and do every reduction along "
+             "`dim` so the result still lines up with the input.",
+        catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS),
+    ),
+    Task(
+        id="cross_entropy.cross_entropy", name="cross_entropy", check=check_cross_entropy,
+        points=6,
+        hint="Cross-entropy takes raw logits and one class index per sample: it needs the "
+             "log-probability of each sample's target class, computed stably from the logits, "
+             "averaged over the batch.",
+        catches=(Code.SOFTMAX_BEFORE_CE, Code.WRONG_VALUE, Code.WRONG_OUTPUT_SHAPE,
+                 Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS),
+    ),
+]
