@@ -1,0 +1,527 @@
+"""Checks for notebook 01 (nn.Module): SimpleCNN, LeNet, count_parameters, conv_output_size."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parameter import is_lazy
+
+from grader.findings import Code, Finding
+from grader.runner import student_location
+from grader.task import Context, Task
+
+# --------------------------------------------------------------------------- reference models
+
+
+class _RefSimpleCNN(nn.Module):
+    """The architecture notebook 01 describes: (B, 1, 28, 28) -> logits (B, 10)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)
+        self.fc = nn.Linear(8 * 14 * 14, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv(x)), 2)  # (B, 8, 14, 14)
+        return self.fc(torch.flatten(x, 1))  # (B, 1568) -> (B, 10)
+
+
+class _RefLeNet(nn.Module):
+    """LeNet as in the PyTorch tutorial: (B, 1, 32, 32) -> logits (B, 10)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (B, 6, 14, 14)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (B, 16, 5, 5)
+        x = torch.flatten(x, 1)  # (B, 400)
+        x = F.relu(self.fc2(F.relu(self.fc1(x))))  # (B, 84)
+        return self.fc3(x)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str  # the student's class name
+    reference: type[nn.Module]
+    image_size: int  # inputs are (B, 1, image_size, image_size)
+
+
+_SIMPLE_CNN = _Spec("SimpleCNN", _RefSimpleCNN, 28)
+_LENET = _Spec("LeNet", _RefLeNet, 32)
+
+_BATCHES = (1, 3)  # visible: a single sample and a small odd batch
+_BATCHES_STRICT = (1, 2, 3, 5, 17)
+# Batch sizes students hard-code; tried only when every batch above crashed.
+_COMMON_BATCHES = (2, 4, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256)
+
+# --------------------------------------------------------------------------- forward traces
+
+
+@dataclass
+class _Trace:
+    """One forward pass: what came out (or what was raised) and what every nn.Linear received."""
+
+    batch: int
+    output: Any = None
+    error: Exception | None = None
+    linear_inputs: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+
+
+def _images(batch: int, size: int, device: str, seed: int = 0) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, 1, size, size, generator=gen).to(device)
+
+
+def _forward(model: nn.Module, batch: int, spec: _Spec, device: str) -> _Trace:
+    """Run the model on a (batch, 1, H, W) input; record, never raise (except not-implemented)."""
+    trace = _Trace(batch)
+
+    def record(module: nn.Linear, args: tuple) -> None:
+        if args and isinstance(args[0], torch.Tensor):
+            trace.linear_inputs.append((tuple(args[0].shape), module.in_features))
+
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    handles = [m.register_forward_pre_hook(record) for m in linears]
+    try:
+        with torch.no_grad():
+            trace.output = model(_images(batch, spec.image_size, device))
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # the student's forward failed: classified by the caller
+        trace.error = exc
+    finally:
+        for handle in handles:
+            handle.remove()
+    return trace
+
+
+def _describe(trace: _Trace) -> tuple[str, str, str]:
+    """(kind, observation, why it matters) for one forward pass; kind "ok" when it gave (B, 10)."""
+    b = trace.batch
+    for shape, in_features in trace.linear_inputs:
+        if len(shape) < 2 or shape[0] != b:
+            return ("folded", f"the input of nn.Linear had shape {shape}",
+                    "the batch dimension was merged into the features or fixed to a constant, "
+                    "so the model only works for some batch sizes; flatten each sample, "
+                    "not the whole batch")
+        if len(shape) > 2:
+            out = trace.output
+            returned = f" and the model returned shape {tuple(out.shape)}" \
+                if isinstance(out, torch.Tensor) else ""
+            return ("unflattened", f"the input of nn.Linear had shape {shape}{returned}",
+                    "nn.Linear only mixes the last dimension, so each sample's feature maps "
+                    "have to become one flat vector before it")
+        if shape[-1] != in_features:
+            return ("features", f"the input of nn.Linear had {shape[-1]} features per sample "
+                    f"(shape {shape}), not the number that layer was built for",
+                    "the spatial size after the convolutions and poolings differs from the "
+                    "one the layer assumes; work it out layer by layer with conv_output_size")
+    if trace.error is not None:
+        exc = trace.error
+        text = (str(exc).splitlines() or [""])[0][:200]
+        return "error", f"it raised {type(exc).__name__}: {text}{student_location(exc)}", ""
+    out = trace.output
+    if not isinstance(out, torch.Tensor):
+        return "shape", f"it returned a {type(out).__name__}", "a model returns a tensor of scores"
+    if tuple(out.shape) != (b, 10):
+        return ("shape", f"it returned a tensor of shape {tuple(out.shape)}",
+                "the output must hold one row of 10 class scores per sample")
+    return "ok", "", ""
+
+
+def _first_working_batch(model: nn.Module, spec: _Spec, device: str) -> int | None:
+    for batch in _COMMON_BATCHES:
+        if _describe(_forward(model, batch, spec, device))[0] == "ok":
+            return batch
+    return None
+
+
+def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
+    """HARDCODED_BATCH_SIZE / WRONG_OUTPUT_SHAPE from forward passes at several batch sizes.
+
+    A batch size that gives (B, 10) while another fails, a Linear whose input lost the batch
+    dimension, or a model that only runs at a common hard-coded size (64, 32, ...) means the batch
+    size is baked in. A wrong but consistent output shape, or feature maps reaching a Linear
+    unflattened or with a different number of features, is WRONG_OUTPUT_SHAPE.
+    """
+    sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
+    described = [(t, *_describe(t)) for t in (_forward(model, b, spec, ctx.device) for b in sizes)]
+    bad = [d for d in described if d[1] != "ok"]
+    if not bad:
+        return []
+    good = [t.batch for t, kind, _, _ in described if kind == "ok"]
+    trace, kind, seen, why = next((d for d in bad if d[1] == "folded"), bad[0])
+    name, b = spec.name, trace.batch
+    if kind == "folded":
+        return [Finding(Code.HARDCODED_BATCH_SIZE, f"`{name}`: with a batch of {b}, {seen}: "
+                        f"{why}.")]
+    if good:
+        why = f" ({why})" if why else ""
+        return [Finding(Code.HARDCODED_BATCH_SIZE, f"`{name}` gives 10 scores per sample for a "
+                        f"batch of {good[0]}, but with a batch of {b} {seen}{why}. A model must "
+                        "work for any batch size, e.g. the smaller last batch of an epoch.")]
+    if kind == "error":
+        working = _first_working_batch(model, spec, ctx.device)
+        if working is None:
+            raise trace.error  # an ordinary crash: the runner reports it with its line
+        return [Finding(Code.HARDCODED_BATCH_SIZE, f"`{name}` only worked for a batch of "
+                        f"{working}: with a batch of {b} {seen}. The batch size is fixed "
+                        "somewhere in the model; it must work for any batch size.")]
+    return [Finding(Code.WRONG_OUTPUT_SHAPE, f"`{name}`: with a batch of {b}, {seen}: {why}.")]
+
+
+# --------------------------------------------------------------------------- architecture, values
+
+
+def _shapes(params: list[torch.Tensor]) -> list[tuple[int, ...]]:
+    return sorted(tuple(p.shape) for p in params)
+
+
+def _architecture_finding(model: nn.Module, ref: nn.Module, name: str) -> Finding | None:
+    """WRONG_PARAMETER_COUNT: trainable parameters (count and shapes) differ from the reference."""
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    count = sum(p.numel() for _, p in trainable)
+    wanted = list(ref.parameters())
+    same_shapes = _shapes(list(model.parameters())) == _shapes(wanted)
+    if count == sum(p.numel() for p in wanted) and same_shapes:
+        return None
+    layers = ", ".join(f"{n} {tuple(p.shape)}" for n, p in trainable[:12])
+    layers += ", …" if len(trainable) > 12 else ""
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    if frozen and same_shapes:
+        return Finding(Code.WRONG_PARAMETER_COUNT, f"`{name}()` has the layers described above, "
+                       f"but {frozen:,} of its parameters are frozen (requires_grad=False): "
+                       "the optimizer would never update them. Here every layer is trained.")
+    frozen_text = f" (plus {frozen:,} frozen)" if frozen else ""
+    return Finding(Code.WRONG_PARAMETER_COUNT, f"`{name}()` has {count:,} trainable parameters"
+                   f"{frozen_text} in tensors of shape {layers or 'none'}, which does not match "
+                   "the architecture described above: compare each layer's channels, kernel size "
+                   "and features with the description.")
+
+
+def _copy_weights(model: nn.Module, ref: nn.Module) -> None:
+    """Give the student's model the reference's weights, matched by shape (unique in both nets)."""
+    by_shape = {tuple(p.shape): p for p in ref.parameters()}
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(by_shape[tuple(p.shape)])
+
+
+def _centre(logits: torch.Tensor) -> torch.Tensor:
+    # Logits are defined up to a per-row constant: softmax, cross-entropy and argmax ignore it,
+    # so log_softmax(logits) (= logits - logsumexp) is accepted as logits.
+    return logits - logits.mean(dim=1, keepdim=True)
+
+
+_ACTIVATIONS: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor], str], ...] = (
+    ("softmax", lambda t: t.softmax(dim=1), "every row sums to 1"),
+    ("sigmoid", torch.sigmoid, "every value lies between 0 and 1"),
+    ("ReLU", F.relu, "no value is negative"),
+    ("tanh", torch.tanh, "every value lies between -1 and 1"),
+)
+
+
+def _looks_activated(got: torch.Tensor) -> str | None:
+    """The activation raw logits would hardly ever look like, judged from the outputs alone."""
+    if not bool((got >= 0).all()):
+        return None  # logits from random weights have negative entries
+    if torch.allclose(got.sum(dim=1), torch.ones_like(got[:, 0]), atol=1e-4):
+        return "softmax"
+    if bool((got <= 1).all()):
+        return "sigmoid"
+    return "ReLU" if bool((got == 0).any()) else None
+
+
+def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None) -> Finding | None:
+    """ACTIVATION_ON_OUTPUT: outputs equal an activation of the reference logits (or look so).
+
+    `want` is None when no reference weights could be copied into the model.
+    """
+    guess = _looks_activated(got) if want is None else None
+    for act, fn, seen in _ACTIVATIONS:
+        if act == guess or want is not None and torch.allclose(got, fn(want), rtol=1e-4,
+                                                                atol=1e-5):
+            return Finding(Code.ACTIVATION_ON_OUTPUT, f"`{name}` ends with a {act}: {seen} in "
+                           "its output. The model should return raw scores (logits); the loss "
+                           "(nn.CrossEntropyLoss) applies log-softmax itself, and an extra "
+                           "activation squashes the scores and slows or stalls learning.")
+    return None
+
+
+def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
+    """ACTIVATION_ON_OUTPUT / WRONG_VALUE: same weights as the reference, compare the logits."""
+    _copy_weights(model, ref)
+    x = _images(16 if ctx.strict else 4, spec.image_size, ctx.device, seed=1)
+    with torch.no_grad():
+        got, want = model(x).float(), ref(x)
+    if torch.allclose(_centre(got), _centre(want), rtol=1e-4, atol=1e-5):
+        return []
+    finding = _activation_finding(spec.name, got, want)
+    if finding is not None:
+        return [finding]
+    diff = (_centre(got) - _centre(want)).abs().max().item()
+    return [Finding(Code.WRONG_VALUE, f"`{spec.name}` has the right layers, but given the same "
+                    f"weights as the architecture described above its outputs differ from it by "
+                    f"up to {diff:.3g} on the same images: check the operations between the "
+                    "layers (which activation, where, and which kind of pooling).")]
+
+
+def _instantiate(cls: Any, name: str) -> nn.Module | Finding:
+    if isinstance(cls, nn.Module):
+        return Finding(Code.SUBMISSION_ERROR, f"`{name}` is a model instance, not a class: define "
+                       f"`class {name}(nn.Module)` so that `{name}()` builds a fresh model.")
+    torch.manual_seed(0)
+    model = cls()
+    if not isinstance(model, nn.Module):
+        return Finding(Code.SUBMISSION_ERROR, f"`{name}()` built a {type(model).__name__}, not an "
+                       "nn.Module: the class must subclass nn.Module and call super().__init__().")
+    return model
+
+
+def _mismatch_extras(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
+    """Shape and activation findings for a model whose layers differ (so no weights to copy)."""
+    try:
+        findings = _shape_findings(model, spec, ctx)
+        if findings:
+            return findings
+        trace = _forward(model, 8, spec, ctx.device)
+    except NotImplementedError:
+        raise
+    except Exception:  # its crash is explained by the layers already reported
+        return []
+    out = trace.output
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        return []
+    found = _activation_finding(spec.name, out.float(), None)
+    return [found] if found else []
+
+
+def _check_model(cls: Any, ctx: Context, spec: _Spec) -> list[Finding]:
+    model = _instantiate(cls, spec.name)
+    if isinstance(model, Finding):
+        return [model]
+    model.to(ctx.device).eval()  # eval: Dropout (no parameters) is then the identity
+    if any(is_lazy(p) for p in model.parameters()):
+        _forward(model, 2, spec, ctx.device)  # lazy layers get their shapes on the first call
+    torch.manual_seed(1)
+    ref = spec.reference().to(ctx.device).eval()
+    architecture = _architecture_finding(model, ref, spec.name)
+    if architecture is not None:
+        return [architecture, *_mismatch_extras(model, spec, ctx)]
+    return _shape_findings(model, spec, ctx) or _value_findings(model, ref, spec, ctx)
+
+
+def check_simple_cnn(cls: Any, ctx: Context) -> list[Finding]:
+    """SimpleCNN: (B, 1, 28, 28) -> logits (B, 10); conv 1→8 k3 p1, ReLU, max-pool 2, Linear.
+
+    WRONG_PARAMETER_COUNT  trainable parameter count or shapes differ from the described layers.
+    HARDCODED_BATCH_SIZE   right output at one batch size but not another (1, 3; strict 1..17),
+                           a Linear input whose first dimension is not the batch, or a model that
+                           only runs at a common size such as 64.
+    WRONG_OUTPUT_SHAPE     output not (B, 10) at every size, or feature maps reach the Linear
+                           unflattened / with a different feature count.
+    ACTIVATION_ON_OUTPUT   with the reference weights copied in (matched by shape), the outputs
+                           equal softmax/sigmoid/ReLU/tanh of the reference logits.
+    WRONG_VALUE            same weights, different logits (e.g. avg-pool, missing ReLU).
+    Logits are compared up to a per-row constant, so log_softmax outputs pass; the model is
+    evaluated in eval mode, so a Dropout layer (no parameters) is accepted.
+    """
+    return _check_model(cls, ctx, _SIMPLE_CNN)
+
+
+def check_lenet(cls: Any, ctx: Context) -> list[Finding]:
+    """LeNet: (B, 1, 32, 32) -> logits (B, 10), the PyTorch tutorial's network.
+
+    Same checks and findings as check_simple_cnn, against the LeNet reference (61,706 weights):
+    WRONG_PARAMETER_COUNT, HARDCODED_BATCH_SIZE, WRONG_OUTPUT_SHAPE, ACTIVATION_ON_OUTPUT,
+    WRONG_VALUE (e.g. a missing ReLU between the Linear layers, average pooling).
+    """
+    return _check_model(cls, ctx, _LENET)
+
+
+# --------------------------------------------------------------------------- count_parameters
+
+
+def _as_int(value: Any) -> int | None:
+    """value as an int if it is a whole-number type (int, numpy/torch integer), else None."""
+    if isinstance(value, bool | float):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. a tensor with several values
+        return False
+
+
+def _diagnose(observed: list[Any], slips: list[tuple[str, list[Any]]]) -> str:
+    """'; <why>' for the first slip that reproduces every observed result, else ''."""
+    for why, values in slips:
+        pairs = zip(observed, values, strict=True)  # one value per case
+        if all(_equal(a, b) for a, b in pairs):
+            return f"; {why}"
+    return ""
+
+
+def _count_cases(strict: bool) -> list[tuple[str, nn.Module]]:
+    frozen = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
+    frozen[0].requires_grad_(False)  # a frozen "backbone"
+    cases = [
+        ("nn.Linear(3, 4)", nn.Linear(3, 4)),
+        ("a Sequential whose first Linear is frozen", frozen),
+        ("a Sequential with a BatchNorm1d", nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))),
+    ]
+    if strict:
+        conv = nn.Sequential(nn.Conv2d(1, 2, 3, bias=False), nn.BatchNorm2d(2), nn.Flatten(),
+                             nn.Linear(2 * 4 * 4, 3))
+        conv[3].bias.requires_grad_(False)
+        cases += [("a model without parameters (nn.ReLU())", nn.ReLU()),
+                  ("a small CNN with a frozen bias", conv), ("a SimpleCNN", _RefSimpleCNN())]
+    return cases
+
+
+def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
+    """What common wrong versions of count_parameters would return for each model."""
+    def numel(tensors: Any) -> int:
+        return sum(t.numel() for t in tensors)
+
+    def trainable(m: nn.Module) -> list[torch.Tensor]:
+        return [p for p in m.parameters() if p.requires_grad]
+
+    tensors = "that is the number of parameter tensors, not of the values they hold"
+    buffers = "buffers such as BatchNorm's running statistics were counted too, but training " \
+              "does not update them"
+    return [
+        ("the frozen parameters (requires_grad=False) were counted too",
+         [numel(m.parameters()) for m in models]),
+        (tensors, [len(trainable(m)) for m in models]),
+        (tensors, [len(list(m.parameters())) for m in models]),
+        (buffers, [numel(trainable(m)) + numel(m.buffers()) for m in models]),
+        ("model.state_dict() holds frozen parameters and buffers (such as BatchNorm's running "
+         "statistics) too, and training updates neither", [numel(m.state_dict().values())
+                                                          for m in models]),
+    ]
+
+
+def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
+    """count_parameters(model) -> int: the number of trainable (requires_grad) parameter values.
+
+    WRONG_VALUE  on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
+                 CNN models; the slip that reproduces every result is named: frozen parameters
+                 counted, tensors counted instead of values, buffers / state_dict counted. A
+                 non-integer result (float, float tensor) is also WRONG_VALUE; numpy/torch
+                 integers are accepted.
+    """
+    cases = _count_cases(ctx.strict)
+    observed = [fn(model) for _, model in cases]
+    for (desc, model), got in zip(cases, observed, strict=True):
+        wanted = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        value = _as_int(got)
+        if value is None:
+            return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {got!r} "
+                            f"({type(got).__name__}); a number of parameters is a whole number, "
+                            "so it should be an int.")]
+        if value != wanted:
+            why = _diagnose(observed, _count_slips([m for _, m in cases]))
+            return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {value:,}{why}. "
+                            "Only parameters that training updates count, each with as many "
+                            "values as it holds.")]
+    return []
+
+
+# --------------------------------------------------------------------------- conv_output_size
+
+_CONV_CASES = ((28, 3, 1, 1), (28, 5), (32, 5, 1, 0), (28, 2, 2, 0), (8, 3, 2, 1), (7, 3, 2, 0))
+_CONV_CASES_STRICT = ((10, 3), (224, 7, 2, 3), (13, 3, 2, 1), (5, 5, 1, 0), (6, 3, 3, 0),
+                      (9, 4, 2, 2), (1, 1), (27, 3, 3, 1))
+_NO_FIT = "a window that does not fit completely produces no output"
+# Common wrong formulas, as (what went wrong, formula of size, kernel, stride, padding).
+_CONV_SLIPS: tuple[tuple[str, Callable[[int, int, int, int], Any]], ...] = (
+    ("the padding was added on one side only", lambda n, k, s, p: (n + p - k) // s + 1),
+    ("the padding was left out", lambda n, k, s, p: (n - k) // s + 1),
+    ("it is one short: the window's first position counts too",
+     lambda n, k, s, p: (n + 2 * p - k) // s),
+    (f"it was rounded up, but {_NO_FIT}", lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
+    (f"it was not rounded down: {_NO_FIT}", lambda n, k, s, p: (n + 2 * p - k) / s + 1),
+)
+
+
+def _full(args: tuple[int, ...]) -> tuple[int, int, int, int]:
+    size, k, s, p = (*args, 1, 0) if len(args) == 2 else args
+    return size, k, s, p
+
+
+def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
+    """conv_output_size(size, kernel_size, stride=1, padding=0) = floor((size+2p-k)/s) + 1.
+
+    WRONG_VALUE  on padded, strided and non-dividing cases (plus the two defaults); the slip that
+                 reproduces every result is named: padding added once or left out, a missing +1,
+                 rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
+                 it is whole (sizes are ints).
+    """
+    cases = _CONV_CASES + (_CONV_CASES_STRICT if ctx.strict else ())
+    observed = [fn(*args) for args in cases]
+    for args, got in zip(cases, observed, strict=True):
+        size, k, s, p = _full(args)
+        wanted = (size + 2 * p - k) // s + 1
+        value = _as_int(got)
+        call = f"conv_output_size({', '.join(map(str, args))})"
+        if value is None and _equal(got, wanted):
+            return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}, a {type(got).__name__}: "
+                            "a size is a whole number of pixels, so it should be an int.")]
+        if value != wanted:
+            slips = [(why, [f(*_full(a)) for a in cases]) for why, f in _CONV_SLIPS]
+            return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}"
+                            f"{_diagnose(observed, slips)}.")]
+    return []
+
+
+TASKS: list[Task] = [
+    Task(
+        id="nn_module.SimpleCNN", name="SimpleCNN", check=check_simple_cnn, points=3,
+        hint="Write down the shape (B, C, H, W) after every layer; flatten everything except the "
+             "batch dimension before the Linear layer, and return the last layer's raw scores.",
+        catches=(Code.WRONG_PARAMETER_COUNT, Code.WRONG_OUTPUT_SHAPE, Code.HARDCODED_BATCH_SIZE,
+                 Code.ACTIVATION_ON_OUTPUT, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+    ),
+    Task(
+        id="nn_module.LeNet", name="LeNet", check=check_lenet, points=3,
+        hint="Each 5×5 convolution without padding shrinks the image by 4 and each pooling halves "
+             "it; flatten all but the batch dimension before the first Linear layer and leave the "
+             "last layer's output as it is.",
+        catches=(Code.WRONG_PARAMETER_COUNT, Code.WRONG_OUTPUT_SHAPE, Code.HARDCODED_BATCH_SIZE,
+                 Code.ACTIVATION_ON_OUTPUT, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+    ),
+    Task(
+        id="nn_module.count_parameters", name="count_parameters", check=check_count_parameters,
+        points=2,
+        hint="model.parameters() yields tensors: you want how many numbers they hold, and only "
+             "for the tensors that training will update.",
+        catches=(Code.WRONG_VALUE,),
+    ),
+    Task(
+        id="nn_module.conv_output_size", name="conv_output_size", check=check_conv_output_size,
+        points=2,
+        hint="Count the positions a window of kernel_size can take, moving stride pixels at a "
+             "time, across the padded input (padding is added on both sides).",
+        catches=(Code.WRONG_VALUE,),
+    ),
+]
