@@ -6,14 +6,16 @@ import importlib
 
 from grader.task import Task
 
-# One module per notebook, each exporting TASKS: list[Task]. Order = course order.
-TASK_MODULES: tuple[str, ...] = (
-    "grader.tasks.nn_module",
-    "grader.tasks.dataloaders",
-    "grader.tasks.bce_mse",
-    "grader.tasks.cross_entropy",
-    "grader.tasks.mnist",
-)
+# nbgrader assignment (folder in solutions/ and notebooks/) -> its task module in grader.tasks,
+# which exports TASKS: list[Task]. Order = course order.
+ASSIGNMENTS: dict[str, str] = {
+    "01_nn_module": "nn_module",
+    "02_datasets_dataloaders": "dataloaders",
+    "03_bce_vs_mse": "bce_mse",
+    "04_cross_entropy": "cross_entropy",
+    "05_mnist_classifier": "mnist",
+}
+TASK_MODULES: tuple[str, ...] = tuple(f"grader.tasks.{m}" for m in ASSIGNMENTS.values())
 
 _cache: dict[str, Task] | None = None
 
@@ -38,3 +40,9 @@ def get_task(task_id: str) -> Task:
     if task_id not in tasks:
         raise KeyError(f"unknown task {task_id!r}; known tasks: {', '.join(tasks)}")
     return tasks[task_id]
+
+
+def tasks_of(assignment: str) -> list[Task]:
+    """The tasks graded in one assignment (e.g. "05_mnist_classifier")."""
+    prefix = ASSIGNMENTS[assignment] + "."
+    return [task for task_id, task in all_tasks().items() if task_id.startswith(prefix)]

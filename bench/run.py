@@ -1,0 +1,167 @@
+"""Course benchmarks: how fast students get checks, notebooks run, and a class is graded.
+
+    .venv/bin/python bench/run.py                 # every figure, printed as a table
+    .venv/bin/python bench/run.py --only checks loaders
+
+Each figure is measured beside its baseline in the same run and reported as a ratio where the
+machine is noisy. Not part of the test suite; results are recorded in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+Row = tuple[str, str, str]  # (figure, value, baseline / note)
+
+
+def _median_time(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _run_seconds(cmd: list[str], repeat: int = 3) -> float:
+    return _median_time(lambda: subprocess.run(cmd, cwd=ROOT, capture_output=True), repeat)
+
+
+# --- 1. student check latency ---------------------------------------------------------------
+
+def bench_checks() -> list[Row]:
+    """A visible check in a warm kernel (goal <= 0.3 s) and a whole CLI process vs import torch."""
+    import contextlib
+    import io
+
+    from grader import submission
+    from grader.catalogue import all_tasks
+    from grader.runner import run_check
+
+    rows: list[Row] = []
+    fixtures = ROOT / "tests" / "fixtures"
+    for task in all_tasks().values():
+        passing = sorted((fixtures / task.notebook / task.name).glob("pass_*.py"))
+        if not passing:
+            continue
+        obj = submission.load(passing[0]).get(task.name, None)
+        with contextlib.redirect_stdout(io.StringIO()):
+            run_check(task, obj, device="cpu")  # warm-up, as in a kernel that ran it once
+            visible = _median_time(lambda t=task, o=obj: run_check(t, o, device="cpu"), 5)
+            hidden = _median_time(
+                lambda t=task, o=obj: run_check(t, o, device="cpu", strict=True), 3)
+        rows.append((f"check {task.id}", f"{visible * 1000:.0f} ms",
+                     f"hidden {hidden * 1000:.0f} ms; goal visible <= 300 ms"))
+    floor = _run_seconds([sys.executable, "-c", "import torch"])
+    fixture = fixtures / "nn_module" / "conv_output_size"
+    path = str(sorted(fixture.glob("pass_*.py"))[0])
+    cli = _run_seconds([sys.executable, "-m", "grader", "check", "nn_module.conv_output_size",
+                        path, "--device", "cpu"])
+    rows.append(("python -m grader check (process)", f"{cli:.2f} s",
+                 f"import torch floor {floor:.2f} s; ratio {cli / floor:.2f}x"))
+    return rows
+
+
+# --- 3. notebook execution ------------------------------------------------------------------
+
+def bench_notebooks() -> list[Row]:
+    """Each solution notebook executed top to bottom with nbclient on this CPU."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows: list[Row] = []
+    total = 0.0
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        total += seconds
+        rows.append((f"notebook {path.stem}", f"{seconds:.1f} s", "nbclient, CPU"))
+    rows.append(("all notebooks", f"{total:.1f} s", "goal <= 300 s"))
+    return rows
+
+
+# --- 5. DataLoader throughput ---------------------------------------------------------------
+
+def bench_loaders() -> list[Row]:
+    """28x28 images: per-sample Dataset + default collate vs slicing preloaded tensors."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    n, batch = 20_000, 64
+    images = torch.rand(n, 1, 28, 28)
+    labels = torch.randint(0, 10, (n,))
+    dataset = TensorDataset(images, labels)
+
+    def per_sample(workers: int) -> float:
+        loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers)
+        start = time.perf_counter()
+        for _ in loader:
+            pass
+        return n / (time.perf_counter() - start)
+
+    def sliced() -> float:
+        start = time.perf_counter()
+        order = torch.randperm(n)
+        for i in range(0, n, batch):
+            idx = order[i:i + batch]
+            images[idx], labels[idx]
+        return n / (time.perf_counter() - start)
+
+    base = per_sample(0)
+    rows: list[Row] = [("DataLoader per-sample, workers=0", f"{base:,.0f} samples/s", "baseline")]
+    for workers in (2,):
+        rate = per_sample(workers)
+        rows.append((f"DataLoader per-sample, workers={workers}", f"{rate:,.0f} samples/s",
+                     f"{rate / base:.2f}x baseline"))
+    rate = sliced()
+    rows.append(("preloaded tensors, sliced batches", f"{rate:,.0f} samples/s",
+                 f"{rate / base:.1f}x baseline"))
+    return rows
+
+
+BENCHES: dict[str, Callable[[], list[Row]]] = {
+    "checks": bench_checks,
+    "loaders": bench_loaders,
+    "notebooks": bench_notebooks,
+}
+
+
+def machine() -> str:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}, Python "
+            f"{platform.python_version()}, torch {torch.__version__}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=list(BENCHES), default=list(BENCHES),
+                        help="run only these benchmark groups")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"| {'figure':<46} | {'value':>20} | baseline / note")
+    print(f"|{'-' * 48}|{'-' * 22}|{'-' * 40}")
+    for name in args.only:
+        for figure, value, note in BENCHES[name]():
+            print(f"| {figure:<46} | {value:>20} | {note}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,653 @@
+"""Checks for the MNIST notebook: MNISTNet, train_one_epoch and evaluate."""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from grader import record
+from grader.findings import Code, Finding
+from grader.runner import finding_for_exception
+from grader.task import Context, Task
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _describe(value: Any) -> str:
+    """A short description of a returned value for messages."""
+    if isinstance(value, torch.Tensor):
+        grad = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
+        return f"a tensor of shape {tuple(value.shape)}{grad}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_number(value: Any) -> tuple[float | None, str]:
+    """(value as a float, problem). problem: "" for a Python number, "graph" for a one-element
+    tensor that is part of an autograd graph, "tensor" for another one-element tensor, "type"
+    for anything else (None, lists, bigger tensors...)."""
+    if isinstance(value, bool):
+        return None, "type"
+    if isinstance(value, numbers.Real):
+        return float(value), ""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        number = float(record.plain(value).detach().cpu())
+        return number, "graph" if value.requires_grad else "tensor"
+    return None, "type"
+
+
+def _number_findings(value: Any, what: str, name: str) -> tuple[float | None, list[Finding]]:
+    """The returned value as a float, and findings when it is not a plain Python number.
+
+    A tensor with a graph is LOSS_GRAPH_RETAINED. A tensor without one is refused too (the
+    contract says float): on a GPU it pins device memory in a history list and breaks plotting.
+    """
+    number, problem = _as_number(value)
+    if problem == "graph":
+        return number, [Finding(Code.LOSS_GRAPH_RETAINED, (
+            f"`{name}` returned {what} as {_describe(value)}: it is still part of the autograd "
+            "graph, so every batch's graph stays in memory as long as the value lives. Keep "
+            "running totals as Python numbers."))]
+    if problem == "tensor":
+        return number, [Finding(Code.WRONG_VALUE, (
+            f"`{name}` returned {what} as {_describe(value)} (value {number:.4g}), not as a Python"
+            " number: a list of such tensors keeps device memory alive and breaks plotting."))]
+    if problem == "type":
+        missing = " — is a `return` missing?" if value is None else ""
+        return None, [Finding(Code.WRONG_VALUE, (
+            f"`{name}` returned {_describe(value)} for {what}, which is not a number{missing}."))]
+    return number, []
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
+
+
+def _max_state_diff(model: nn.Module, reference: nn.Module) -> float:
+    """Largest absolute difference over parameters and buffers (BatchNorm statistics included)."""
+    diffs = [(a.detach().cpu().double() - b.detach().cpu().double()).abs().max().item()
+             for a, b in zip(model.state_dict().values(), reference.state_dict().values(),
+                             strict=True)]
+    return max(diffs, default=0.0)
+
+
+def _model_device_findings(model: nn.Module, device: torch.device, name: str) -> list[Finding]:
+    """DEVICE_MISMATCH when the function moved the model off the device it was given."""
+    moved = {p.device.type for p in model.parameters()} - {device.type}
+    if not moved:
+        return []
+    return [Finding(Code.DEVICE_MISMATCH, (
+        f"`{name}` moved the model to {', '.join(sorted(moved))} although the device it was "
+        f"given is {device.type}: a hard-coded device breaks on other machines."))]
+
+
+def _call_watched(fn: Any, args: tuple, recorder: record.Recorder, watched: tuple,
+                  name: str, device: str) -> tuple[Any, list[Finding] | None]:
+    """Run the student's function under the recorder: (result, None), or (None, findings) when it
+    crashed with a device error the log explains. Other crashes propagate to the runner."""
+    with recorder.watching(*watched):
+        try:
+            return fn(*args), None
+        except Exception as exc:
+            found = record.diagnose_device(recorder.events, name, device)
+            if not found or finding_for_exception(exc, name).code is not Code.DEVICE_MISMATCH:
+                raise
+    return None, found
+
+
+def _not_callable(obj: Any, name: str) -> list[Finding]:
+    if callable(obj) and not isinstance(obj, type):
+        return []
+    return [Finding(Code.SUBMISSION_ERROR, f"`{name}` should be a function, but it is "
+                    f"{_describe(obj)}.")]
+
+
+# --------------------------------------------------------------------------- MNISTNet
+
+MAX_PARAMS = 2_000_000
+_BATCHES = (1, 3)
+_BATCHES_STRICT = (1, 3, 5, 17)
+# Batch sizes students hard-code; tried only when a batch above crashed.
+_COMMON_BATCHES = (64, 32, 128, 100, 16, 256, 10, 50, 8)
+
+
+def _build(cls: type[nn.Module], seed: int, device: str) -> nn.Module:
+    torch.manual_seed(seed)
+    return cls().to(device)
+
+
+def _images(batch: int, device: str, seed: int = 0) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(batch, 1, 28, 28, generator=gen).to(device)  # like ToTensor(): in [0, 1]
+
+
+def _forward(model: nn.Module, batch: int, device: str) -> Any:
+    """The output for a batch of random images, or the shape error it raised."""
+    try:
+        with torch.no_grad():
+            return model(_images(batch, device))
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:  # what bad shapes raise
+        return exc
+
+
+def _parameter_findings(model: nn.Module, name: str) -> list[Finding]:
+    count = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if count == 0:
+        return [Finding(Code.WRONG_PARAMETER_COUNT, (
+            f"`{name}()` has no trainable parameters: layers created inside forward() or kept in "
+            "a plain Python list are not registered, so no optimizer can update them."))]
+    if count > MAX_PARAMS:
+        return [Finding(Code.WRONG_PARAMETER_COUNT, (
+            f"`{name}()` has {count:,} trainable parameters; this exercise asks for a small "
+            f"network (under {MAX_PARAMS:,}) that trains quickly on a CPU."))]
+    return []
+
+
+def _batch(size: int) -> str:
+    return f"a batch of {size} image{'s' if size != 1 else ''}"
+
+
+def _fits(out: Any, batch: int) -> bool:
+    return isinstance(out, torch.Tensor) and tuple(out.shape) == (batch, 10)
+
+
+def _batch_size_finding(model: nn.Module, name: str, outputs: dict,
+                        device: str) -> Finding | None:
+    """HARDCODED_BATCH_SIZE when another batch size gives (B, 10); None when some batch size
+    gives a wrong shape instead; otherwise re-raise the first error (the runner reports it)."""
+    failed = {b: o for b, o in outputs.items() if isinstance(o, Exception)}
+    worked = [b for b, o in outputs.items() if _fits(o, b)]
+    if not worked:
+        worked = [b for b in _COMMON_BATCHES if _fits(_forward(model, b, device), b)][:1]
+    batch, error = next(iter(failed.items()))
+    if not worked and len(failed) < len(outputs):
+        return None  # the batch sizes that ran give a wrong shape: WRONG_OUTPUT_SHAPE says more
+    if not worked:
+        raise error
+    text = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}" if str(error) else ""
+    return Finding(Code.HARDCODED_BATCH_SIZE, (
+        f"`{name}` works for {_batch(worked[0])} but fails for {_batch(batch)} "
+        f"({text}). The batch size must be read from the input: the last batch of an epoch is "
+        "usually smaller."))
+
+
+def _shape_findings(model: nn.Module, name: str, sizes: tuple[int, ...],
+                    device: str) -> list[Finding]:
+    outputs = {b: _forward(model, b, device) for b in sizes}
+    if any(isinstance(o, Exception) for o in outputs.values()):
+        finding = _batch_size_finding(model, name, outputs, device)
+        if finding is not None:
+            return [finding]
+    for batch, out in outputs.items():
+        if not isinstance(out, Exception) and not _fits(out, batch):
+            shown = f"shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else _describe(out)
+            return [Finding(Code.WRONG_OUTPUT_SHAPE, (
+                f"for {_batch(batch)} of shape (1, 28, 28), `{name}` returned {shown}: "
+                "CrossEntropyLoss needs one row of 10 class scores per image."))]
+    return []
+
+
+def _grad_findings(model: nn.Module, name: str, device: str) -> list[Finding]:
+    out = model(_images(4, device))
+    if isinstance(out, torch.Tensor) and out.requires_grad:
+        return []
+    return [Finding(Code.WRONG_VALUE, (
+        f"the output of `{name}` does not require grad: it was computed outside autograd "
+        "(under torch.no_grad(), detached or rebuilt as a new tensor), so the loss cannot "
+        "train any parameter."))]
+
+
+def _output_kind(model: nn.Module, device: str) -> str:
+    """"probs": rows are probabilities; "sigmoid": all in (0, 1); "relu": >= 0 with exact
+    zeros; "nonneg": otherwise >= 0; "": some output is negative (unconstrained scores)."""
+    with torch.no_grad():
+        out = model(_images(16, device, seed=1))
+    if record.is_probabilities(out):
+        return "probs"
+    if not bool((out >= 0).all()):
+        return ""
+    if bool((out == 0).any()):
+        return "relu"
+    return "sigmoid" if bool((out < 1).all()) else "nonneg"
+
+
+def _activation_findings(cls: type[nn.Module], model: nn.Module, name: str,
+                         device: str) -> list[Finding]:
+    kind = _output_kind(model, device)
+    if kind == "probs":
+        return [Finding(Code.SOFTMAX_BEFORE_CE, (
+            f"every row of `{name}`'s output is non-negative and sums to 1: the network ends "
+            "with a softmax. CrossEntropyLoss applies log-softmax itself, so training would see "
+            "softmax(softmax(x)) and its gradients shrink."))]
+    # One initialisation of a plain last layer can be non-negative by chance: confirm on two more.
+    if not kind or any(_output_kind(_build(cls, s, device).eval(), device) != kind for s in (1, 2)):
+        return []
+    looks = {"sigmoid": "between 0 and 1, as after a sigmoid",
+             "relu": "zero or positive, as after a ReLU"}.get(kind, "non-negative")
+    return [Finding(Code.ACTIVATION_ON_OUTPUT, (
+        f"every output of `{name}` is {looks}: an activation on the last layer squashes the "
+        "class scores, while CrossEntropyLoss expects unbounded scores (logits)."))]
+
+
+def _separable_batch(device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """10 easy images: class k is a bright block at its own place on faint noise."""
+    gen = torch.Generator().manual_seed(3)
+    x = 0.1 * torch.rand(10, 1, 28, 28, generator=gen)
+    y = torch.arange(10)
+    for i, k in enumerate(y.tolist()):
+        row, col = (k % 5) * 5, (k // 5) * 14
+        x[i, 0, row:row + 5, col:col + 14] = 1.0
+    return x.to(device), y.to(device)
+
+
+def _seeded_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    torch.manual_seed(7)  # the same dropout masks before and after training
+    with torch.no_grad():
+        return F.cross_entropy(model(x), y).item()
+
+
+def _learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Finding]:
+    """Strict: a few Adam steps on an easy batch must lower the loss (skipped if too slow)."""
+    model = _build(cls, 3, device).train()
+    x, y = _separable_batch(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    before = _seeded_loss(model, x, y)
+    for step in range(5):
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        if step == 0 and time.perf_counter() - start > 0.08:
+            return []  # too big to judge quickly; the other checks still apply
+    after = _seeded_loss(model, x, y)
+    if after < before:
+        return []
+    return [Finding(Code.WRONG_VALUE, (
+        f"five Adam steps on 10 easy images did not lower the loss of `{name}` ({before:.4f} -> "
+        f"{after:.4f}): the parameters the optimizer sees do not shape the output."))]
+
+
+def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
+    """MNISTNet(): (B, 1, 28, 28) -> logits (B, 10), any architecture under MAX_PARAMS.
+
+    WRONG_PARAMETER_COUNT: no registered parameters, or more than MAX_PARAMS.
+    HARDCODED_BATCH_SIZE: some batch sizes crash while another (tried: 1, 3, ..., then the usual
+        hard-coded ones such as 64) works.
+    WRONG_OUTPUT_SHAPE: the output is not (B, 10) for a batch of B images.
+    WRONG_VALUE: the output does not require grad (no autograd path to the parameters); strict
+        mode also trains 5 Adam steps on an easy batch and expects the loss to fall.
+    SOFTMAX_BEFORE_CE: output rows are probabilities (softmax at the end). log_softmax passes: CE
+        on log-probabilities equals CE on logits.
+    ACTIVATION_ON_OUTPUT: outputs never negative (sigmoid/ReLU at the end), for three
+        initialisations.
+    """
+    name = "MNISTNet"
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        return [Finding(Code.SUBMISSION_ERROR, (
+            f"`{name}` should be a class deriving from nn.Module, but it is {_describe(cls)}."))]
+    model = _build(cls, 0, ctx.device)
+    findings = _parameter_findings(model, name)
+    model.eval()  # BatchNorm cannot train on a batch of one
+    sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
+    findings = findings or _shape_findings(model, name, sizes, ctx.device)
+    findings = findings or _grad_findings(model, name, ctx.device)
+    findings = findings or _activation_findings(cls, model, name, ctx.device)
+    if not findings and ctx.strict:
+        findings = _learning_findings(cls, name, ctx.device)
+    return findings
+
+
+# --------------------------------------------------------------------------- train_one_epoch
+
+
+@dataclass(frozen=True)
+class _TrainCase:
+    n: int  # samples; not a multiple of batch, so the last batch is smaller
+    batch: int
+    adam: bool  # optimizer: Adam, else SGD with momentum
+    seed: int
+
+
+_TRAIN_CASES = (_TrainCase(22, 4, adam=False, seed=0),)
+_TRAIN_CASES_STRICT = (*_TRAIN_CASES, _TrainCase(11, 3, adam=True, seed=1))
+
+
+def _train_net(seed: int) -> nn.Sequential:
+    """Tiny model whose training depends on train mode (BatchNorm), without randomness.
+
+    No bias before BatchNorm: its gradient is zero up to rounding noise, which Adam would
+    normalise into full-size steps that differ between two equivalent loops."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8), nn.ReLU(),
+                         nn.Linear(8, 3))
+
+
+def _optimizer(model: nn.Module, adam: bool) -> torch.optim.Optimizer:
+    if adam:
+        return torch.optim.Adam(model.parameters(), lr=0.05)
+    return torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+
+def _dataset(n: int, seed: int) -> TensorDataset:
+    gen = torch.Generator().manual_seed(100 + seed)
+    return TensorDataset(torch.randn(n, 4, generator=gen), torch.randint(0, 3, (n,), generator=gen))
+
+
+def _reference_epoch(model: nn.Module, loader: DataLoader, criterion: nn.Module,
+                     optimizer: torch.optim.Optimizer,
+                     device: torch.device) -> list[tuple[float, int]]:
+    """The five-step loop; returns (loss, batch size) per batch."""
+    model.train()
+    losses = []
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append((loss.item(), len(y)))
+    return losses
+
+
+def _epoch_loss_findings(value: float, losses: list[tuple[float, int]],
+                         name: str) -> list[Finding]:
+    """WRONG_VALUE unless value is the mean loss per batch or per sample; names common slips."""
+    total = sum(loss for loss, _ in losses)
+    weighted = sum(loss * size for loss, size in losses)
+    n = sum(size for _, size in losses)
+    if _close(value, total / len(losses)) or _close(value, weighted / n):
+        return []
+    slips = {
+        "the sum of the batch losses, never divided": total,
+        "the loss of the last batch only": losses[-1][0],
+        "the batch means summed and then divided by the number of samples (each batch loss "
+        "is already a mean)": total / n,
+        "the size-weighted sum divided by the number of batches": weighted / len(losses),
+    }
+    for label, slip in slips.items():
+        if _close(value, slip):
+            return [Finding(Code.WRONG_VALUE, f"`{name}` returned {value:.4g}, which is {label}.")]
+    low, high = min(loss for loss, _ in losses), max(loss for loss, _ in losses)
+    return [Finding(Code.WRONG_VALUE, (
+        f"`{name}` returned {value:.4g}, which is neither the mean loss per batch nor per sample "
+        f"of this epoch (its {len(losses)} batch losses ranged from {low:.4g} to {high:.4g})."))]
+
+
+def _unexplained_difference(events: list[record.Event], diff: float, name: str) -> Finding:
+    kinds = [e.kind for e in events]
+    runs = kinds.count("forward"), kinds.count("batch")
+    extra = f" (the model ran {runs[0]} times for {runs[1]} batches)" if runs[0] != runs[1] else ""
+    return Finding(Code.WRONG_VALUE, (
+        f"after `{name}` the model's parameters differ from one epoch of the usual training loop "
+        f"on the same batches (largest difference {diff:.3g}), although the calls came in a "
+        f"sound order{extra}: check what each step computes and passes on."))
+
+
+def _judge_epoch(fn: Any, case: _TrainCase, ctx: Context, name: str) -> list[Finding]:
+    device = torch.device(ctx.device)
+    net, dataset = _train_net(case.seed), _dataset(case.n, case.seed)
+    reference, model = copy.deepcopy(net).to(device), copy.deepcopy(net).to(device)
+    plain_loader = DataLoader(dataset, batch_size=case.batch, generator=torch.Generator())
+    losses = _reference_epoch(reference, plain_loader, nn.CrossEntropyLoss(),
+                              _optimizer(reference, case.adam), device)
+    recorder = record.Recorder(device)
+    criterion, optimizer = nn.CrossEntropyLoss(), _optimizer(model, case.adam)
+    model.eval()  # as after an evaluation: the function must switch to training mode itself
+    args = (model, recorder.loader(dataset, case.batch), criterion, optimizer, device)
+    value, crashed = _call_watched(fn, args, recorder, (model, criterion, optimizer), name,
+                                   ctx.device)
+    if crashed is not None:
+        return crashed
+    findings = record.diagnose_device(recorder.events, name, ctx.device)
+    findings += _model_device_findings(model, device, name)
+    diff = _max_state_diff(model, reference)
+    if diff > 1e-4:
+        findings += record.diagnose_training(recorder.events, name) or [
+            _unexplained_difference(recorder.events, diff, name)]
+    number, value_findings = _number_findings(value, "the mean loss", name)
+    findings += value_findings
+    if diff <= 1e-4 and number is not None:
+        findings += _epoch_loss_findings(number, losses, name)
+    return findings
+
+
+def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
+    """train_one_epoch(model, loader, criterion, optimizer, device) -> mean loss (float).
+
+    Behaviour: a tiny Linear-BatchNorm-ReLU-Linear model (in eval mode, as after an evaluation)
+    trains one epoch on 22 samples in batches of 4 (last batch 2) with SGD+momentum; its
+    parameters and BatchNorm statistics must match the canonical loop's, and the returned
+    value must be the mean loss per batch or per sample. Strict mode adds Adam, batches of 3.
+    When the parameters differ, the recorded events (grader.record) name the cause:
+    MISSING_ZERO_GRAD (backward finds old gradients), ZERO_GRAD_AFTER_BACKWARD (step finds none
+    after a backward), STEP_BEFORE_BACKWARD, STEP_OUTSIDE_BATCH_LOOP (fewer steps than batches),
+    TRAIN_MODE_NOT_SET (model.training False at forward), SOFTMAX_BEFORE_CE (criterion gets
+    probabilities), WRONG_VALUE (no forward/backward/step at all, or an unexplained difference).
+    Always: DEVICE_MISMATCH (a batch reaches model or criterion unmoved, a hard-coded .cuda()),
+    LOSS_GRAPH_RETAINED (returns a tensor with a graph); a tensor without one is WRONG_VALUE.
+    """
+    name = "train_one_epoch"
+    if _not_callable(fn, name):
+        return _not_callable(fn, name)
+    for case in _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES:
+        findings = _judge_epoch(fn, case, ctx, name)
+        if findings:
+            return findings
+    return []
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@dataclass(frozen=True)
+class _EvalCase:
+    n: int  # samples; not a multiple of batch
+    batch: int
+    wrong: tuple[int, ...]  # samples whose target differs from the model's prediction
+    seed: int
+
+
+# 10 samples in batches 4, 4, 2 with 1, 1, 1 wrong: accuracy 0.7, mean of batch accuracies 0.667.
+_EVAL_CASES = (_EvalCase(10, 4, (0, 4, 8), seed=0),)
+_EVAL_CASES_STRICT = (*_EVAL_CASES, _EvalCase(11, 3, (0, 1, 9), seed=1))
+
+
+@dataclass(frozen=True)
+class _EvalTruth:
+    losses: list[tuple[float, int]]  # (mean loss, size) per batch, in eval mode
+    correct: list[tuple[int, int]]  # (correct, size) per batch
+
+
+def _eval_net(seed: int) -> nn.Sequential:
+    """Tiny model whose outputs depend on eval mode (Dropout, BatchNorm with warm statistics)."""
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5),
+                        nn.Linear(16, 3))
+    with torch.no_grad():  # running statistics far from those of a fresh batch
+        for _ in range(3):
+            net(torch.randn(32, 4) * 2 + 1)
+    return net.eval()
+
+
+def _eval_data(net: nn.Module, case: _EvalCase) -> tuple[TensorDataset, _EvalTruth]:
+    """Inputs, and targets equal to the model's predictions except at case.wrong."""
+    gen = torch.Generator().manual_seed(200 + case.seed)
+    x = torch.randn(case.n, 4, generator=gen)
+    with torch.no_grad():
+        logits = net(x)  # (n, 3)
+    y = logits.argmax(dim=1)
+    wrong = torch.tensor(case.wrong)
+    y[wrong] = (y[wrong] + 1) % 3
+    losses, correct = [], []
+    for i in range(0, case.n, case.batch):
+        out, target = logits[i:i + case.batch], y[i:i + case.batch]
+        losses.append((F.cross_entropy(out, target).item(), len(target)))
+        correct.append((int((out.argmax(1) == target).sum()), len(target)))
+    return TensorDataset(x, y), _EvalTruth(losses, correct)
+
+
+def _accuracy_findings(acc: float, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
+    """ACCURACY_WRONG unless acc is the fraction of correct samples; names common slips.
+    `fair` is False when eval mode or the loss input was wrong (the values then differ)."""
+    right = sum(c for c, _ in truth.correct)
+    n, batches = sum(s for _, s in truth.correct), len(truth.correct)
+    if fair and _close(acc, right / n):
+        return []
+    slips = {
+        "a percentage; an accuracy here is a fraction between 0 and 1": 100 * right / n,
+        "the mean of the per-batch accuracies: the smaller last batch counts as much as a full "
+        "one": sum(c / s for c, s in truth.correct) / batches,
+        "the number of correct predictions, not divided by the number of samples": right,
+        f"the number of correct predictions divided by the number of batches ({batches}), not "
+        f"of samples ({n})": right / batches,
+        f"divided by {batches * truth.correct[0][1]} (batches x batch size), though there are "
+        f"only {n} samples": right / (batches * truth.correct[0][1]),
+    }
+    for label, slip in slips.items():
+        if _close(acc, slip) and (fair or slip > 1):
+            return [Finding(Code.ACCURACY_WRONG, f"`{name}` returned an accuracy of {acc:.4g}, "
+                            f"which is {label}.")]
+    if fair:
+        return [Finding(Code.ACCURACY_WRONG, (
+            f"`{name}` returned an accuracy of {acc:.4g}, but on this data the model gets "
+            f"{right} of the {n} samples right (in batches of {truth.correct[0][1]})."))]
+    if not 0 <= acc <= 1:
+        looks = ": it looks like a percentage" if 1 < acc <= 100 else ""
+        return [Finding(Code.ACCURACY_WRONG, (
+            f"`{name}` returned an accuracy of {acc:.4g}, outside [0, 1]{looks}; an accuracy "
+            "here is the fraction of samples predicted right."))]
+    return []
+
+
+def _eval_loss_findings(value: float, truth: _EvalTruth, name: str) -> list[Finding]:
+    losses = truth.losses
+    per_batch = sum(loss for loss, _ in losses) / len(losses)
+    per_sample = sum(loss * s for loss, s in losses) / sum(s for _, s in losses)
+    if _close(value, per_batch) or _close(value, per_sample):
+        return []
+    return [Finding(Code.WRONG_VALUE, (
+        f"`{name}` returned a mean loss of {value:.4g}, which is neither the mean per batch nor "
+        f"per sample of the criterion's values on this data ({len(losses)} batches)."))]
+
+
+def _update_findings(model: nn.Module, before: dict[str, torch.Tensor],
+                     found: list[Finding], name: str) -> list[Finding]:
+    """UPDATES_IN_EVAL: parameters changed or gradients were stored (unless already named)."""
+    if any(f.code in (Code.UPDATES_IN_EVAL, Code.EVAL_MODE_MISSING) for f in found):
+        return []  # BatchNorm statistics move in train mode: that is EVAL_MODE_MISSING
+    state = model.state_dict()
+    changed = [k for k, v in before.items() if not torch.equal(v, state[k].detach().cpu())]
+    with_grad = [n for n, p in model.named_parameters() if p.grad is not None]
+    if not changed and not with_grad:
+        return []
+    seen = f"changed {', '.join(changed[:3])}" if changed else f"stored .grad in {with_grad[0]}"
+    return [Finding(Code.UPDATES_IN_EVAL, (
+        f"`{name}` {seen}: evaluation must only measure the model, never compute gradients "
+        "or update it with evaluation data."))]
+
+
+def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
+    if not (isinstance(result, tuple | list) and len(result) == 2):
+        return [Finding(Code.WRONG_VALUE, (
+            f"`{name}` returned {_describe(result)}; it should return two numbers: the mean "
+            "loss and the accuracy."))]
+    loss, findings = _number_findings(result[0], "the mean loss", name)
+    acc, acc_findings = _number_findings(result[1], "the accuracy", name)
+    findings += acc_findings
+    if acc is not None:
+        findings += _accuracy_findings(acc, truth, fair, name)
+    if loss is not None and fair:
+        findings += _eval_loss_findings(loss, truth, name)
+    return findings
+
+
+def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Finding]:
+    device = torch.device(ctx.device)
+    net = _eval_net(case.seed)
+    dataset, truth = _eval_data(net, case)
+    model = copy.deepcopy(net).to(device).train()  # as during training: evaluate must switch
+    before = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    recorder, criterion = record.Recorder(device), nn.CrossEntropyLoss()
+    args = (model, recorder.loader(dataset, case.batch), criterion, device)
+    result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
+    if crashed is not None:
+        return crashed
+    findings = record.diagnose_device(recorder.events, name, ctx.device)
+    findings += _model_device_findings(model, device, name)
+    findings += record.diagnose_evaluation(recorder.events, name)
+    findings += _update_findings(model, before, findings, name)
+    unfair = (Code.EVAL_MODE_MISSING, Code.SOFTMAX_BEFORE_CE, Code.UPDATES_IN_EVAL)
+    fair = not any(f.code in unfair for f in findings)
+    return findings + _result_findings(result, truth, fair, name)
+
+
+def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
+    """evaluate(model, loader, criterion, device) -> (mean loss, accuracy in [0, 1]).
+
+    Behaviour: a tiny model with Dropout and warmed-up BatchNorm (handed over in train mode)
+    scores 10 samples in batches of 4, 4, 2 whose targets make the accuracy exactly 0.7 (the
+    mean of per-batch accuracies would be 0.667). A forward pre-hook records model.training and
+    the grad mode: EVAL_MODE_MISSING, NO_GRAD_MISSING (inference_mode counts as no-grad).
+    UPDATES_IN_EVAL: backward/step ran, gradients stored or parameters changed.
+    ACCURACY_WRONG: not the fraction of correct samples (names percentages, per-batch means,
+    counts over batches). WRONG_VALUE: mean loss neither per batch nor per sample, or not a
+    pair of Python numbers. LOSS_GRAPH_RETAINED: a returned tensor still has a graph.
+    DEVICE_MISMATCH and SOFTMAX_BEFORE_CE as for train_one_epoch. Strict adds batches of 3.
+    """
+    name = "evaluate"
+    if _not_callable(fn, name):
+        return _not_callable(fn, name)
+    for case in _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES:
+        findings = _judge_eval(fn, case, ctx, name)
+        if findings:
+            return findings
+    return []
+
+
+TASKS: list[Task] = [
+    Task(
+        id="mnist.MNISTNet",
+        name="MNISTNet",
+        check=check_mnistnet,
+        points=2,
+        hint="Flatten each image but keep the batch dimension, and let the last layer give 10 "
+             "raw class scores: CrossEntropyLoss applies the softmax itself.",
+        catches=(Code.WRONG_OUTPUT_SHAPE, Code.HARDCODED_BATCH_SIZE, Code.SOFTMAX_BEFORE_CE,
+                 Code.ACTIVATION_ON_OUTPUT, Code.WRONG_PARAMETER_COUNT, Code.WRONG_VALUE,
+                 Code.DEVICE_MISMATCH, Code.SUBMISSION_ERROR),
+    ),
+    Task(
+        id="mnist.train_one_epoch",
+        name="train_one_epoch",
+        check=check_train_one_epoch,
+        points=5,
+        hint="Every batch needs fresh gradients, computed by backward() before step() uses them; "
+             "the model must be in training mode and each batch on `device`. Add up plain "
+             "numbers, not loss tensors.",
+        catches=(Code.MISSING_ZERO_GRAD, Code.ZERO_GRAD_AFTER_BACKWARD, Code.STEP_BEFORE_BACKWARD,
+                 Code.STEP_OUTSIDE_BATCH_LOOP, Code.TRAIN_MODE_NOT_SET, Code.SOFTMAX_BEFORE_CE,
+                 Code.LOSS_GRAPH_RETAINED, Code.DEVICE_MISMATCH, Code.WRONG_VALUE,
+                 Code.SUBMISSION_ERROR),
+    ),
+    Task(
+        id="mnist.evaluate",
+        name="evaluate",
+        check=check_evaluate,
+        points=3,
+        hint="Measuring must not change the model: switch it to evaluation mode, turn gradient "
+             "tracking off, and count correct predictions over all samples (the last batch may "
+             "be smaller).",
+        catches=(Code.EVAL_MODE_MISSING, Code.NO_GRAD_MISSING, Code.UPDATES_IN_EVAL,
+                 Code.ACCURACY_WRONG, Code.WRONG_VALUE, Code.LOSS_GRAPH_RETAINED,
+                 Code.DEVICE_MISMATCH, Code.SOFTMAX_BEFORE_CE, Code.SUBMISSION_ERROR),
+    ),
+]
