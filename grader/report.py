@@ -13,10 +13,11 @@ def format_result(result: Result, task: Task, *, strict: bool = False) -> str:
     kind = "hidden checks" if strict else "public checks"
     if result.passed:
         return f"✅ {task.name}: {kind} passed."
-    lines = [f"❌ {task.name}: {len(result.findings)} problem(s) found by the {kind}:"]
+    count = len(result.findings)
+    lines = [f"❌ {task.name}: the {kind} found {count} problem{'s' if count > 1 else ''}:"]
     for finding in result.findings:
-        body = textwrap.fill(finding.message, width=96, subsequent_indent="    ")
-        lines.append(f"  • {finding.code.value}: {body}")
+        lines.append(textwrap.fill(f"• {finding.code.value}: {finding.message}", width=96,
+                                   initial_indent="  ", subsequent_indent="    "))
     if not strict:
         lines.append(f'  Stuck? Run hint("{task.id}").')
     return "\n".join(lines)
