@@ -22,7 +22,14 @@ setup: $(STAMP) data  ## venv + dependencies + datasets
 data: $(STAMP)  ## fill data_cache/ (offline-capable)
 	$(BIN)/python -m grader.data prepare
 
-lab: setup  ## open JupyterLab on the student notebooks
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+# Offline classrooms: don't ask students whether to fetch Jupyter news.
+$(LAB_SETTINGS): $(STAMP)
+	@mkdir -p $(dir $@)
+	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
+
+lab: setup $(LAB_SETTINGS)  ## open JupyterLab on the student notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup  ## the whole test suite (what CI runs)
