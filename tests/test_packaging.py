@@ -24,7 +24,8 @@ def test_environment_yml_lists_the_same_packages_and_pins_as_pyproject() -> None
     pip_side = dict(_requirement(s) for s in
                     project["dependencies"] + project["optional-dependencies"]["test"])
     conda_side = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
         match = re.match(r"\s*-\s+([A-Za-z][^\s#:]*)\s*$", line)
         if match and not match.group(1).startswith(("python=", "pip")):
             name, pins = _requirement(match.group(1))
