@@ -40,3 +40,14 @@ lint: $(STAMP)
 
 notebooks: $(STAMP)  ## regenerate notebooks/ from solutions/ (nbgrader generate_assignment)
 	$(BIN)/python -m grader.release
+
+.PHONY: autograde-demo
+DEMO_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# The instructor's workflow on a made-up class (grader/sample_class.py): ~20 students with real
+# misconceptions and hostile notebooks, graded in parallel, then feedback and the class report.
+autograde-demo: setup  ## sample class in submitted/, autograded (all five), feedback, reports/
+	$(BIN)/python -m grader.sample_class
+	$(BIN)/python -m grader.autograde all --jobs $(DEMO_JOBS)
+	$(BIN)/python -m grader.feedback
+	$(BIN)/python -m grader.analytics

@@ -4,6 +4,11 @@
     nbgrader autograde 05_mnist_classifier                     # submitted/ -> autograded/
     nbgrader generate_feedback 05_mnist_classifier             # autograded/ -> feedback/
     nbgrader export                                            # gradebook -> grades.csv
+
+nbgrader runs `alembic` when it creates gradebook.db: put .venv/bin on PATH (make does).
+`nbgrader autograde` needs the assignment recorded in gradebook.db, which generate_assignment
+above does (`make notebooks` uses a scratch gradebook). For a whole class,
+`python -m grader.autograde ASSIGNMENT` records it itself and grades in parallel, same results.
 """
 
 import os
@@ -29,3 +34,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # laptop CPU); anything far beyond is an endless loop and is interrupted.
 c.ExecutePreprocessor.timeout = 300
 c.Execute.timeout = 300
+
+# A test cell a student deleted is put back and run (by default nbgrader leaves its score empty,
+# "needs manual grade"); a test cell a student edited is restored from the gradebook either way.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows the grader's findings per failed test cell, never the hidden tests or a
+# traceback (grader/feedback.py); nbgrader's own two preprocessors come first, as by default.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grader.feedback.FindingsFeedback",
+]
