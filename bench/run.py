@@ -73,6 +73,64 @@ def bench_checks() -> list[Row]:
     return rows
 
 
+# --- 2. autograde cost ----------------------------------------------------------------------
+
+def _sample_course(tmp: Path, students: list[str], assignment: str):
+    from grader.course import Course
+    from grader.sample_class import build
+
+    for name in ("solutions", "notebooks"):
+        (tmp / name).symlink_to(ROOT / name)
+    course = Course(tmp)
+    build(course, students=students, assignments=[assignment])
+    return course
+
+
+def _execute_seconds(path: Path) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def _autograde_seconds(root: Path, assignment: str, jobs: int, students: list[str]) -> float:
+    cmd = [sys.executable, "-m", "grader.autograde", assignment, "--root", str(root),
+           "--jobs", str(jobs), "--force", "--students", ",".join(students)]
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def bench_autograde() -> list[Row]:
+    """One submission: autograde vs plain nbclient execution; a class: serial vs parallel."""
+    import tempfile
+
+    rows: list[Row] = []
+    assignments = sorted(p.name for p in (ROOT / "notebooks").iterdir() if p.is_dir())
+    for assignment in assignments:
+        with tempfile.TemporaryDirectory() as tmp:
+            _sample_course(Path(tmp), ["correct"], assignment)
+            plain = _execute_seconds(Path(tmp, "submitted", "correct", assignment,
+                                          f"{assignment}.ipynb"))
+            graded = _autograde_seconds(Path(tmp), assignment, 1, ["correct"])
+        rows.append((f"autograde one {assignment}", f"{graded:.1f} s",
+                     f"nbclient {plain:.1f} s; ratio {graded / plain:.2f}x (goal <= 1.2x)"))
+    class_ = ["correct", "softmax_before_ce", "unstable_softmax", "unfinished",
+              "patches_torch", "calls_sys_exit"]
+    with tempfile.TemporaryDirectory() as tmp:
+        _sample_course(Path(tmp), class_, "04_cross_entropy")
+        serial = _autograde_seconds(Path(tmp), "04_cross_entropy", 1, class_)
+        parallel = _autograde_seconds(Path(tmp), "04_cross_entropy", 2, class_)
+    rows.append((f"class of {len(class_)}, 04_cross_entropy, 2 jobs", f"{parallel:.1f} s",
+                 f"serial {serial:.1f} s; speed-up {serial / parallel:.2f}x (goal >= 1.8x)"))
+    return rows
+
+
 # --- 3. notebook execution ------------------------------------------------------------------
 
 def bench_notebooks() -> list[Row]:
@@ -160,6 +218,7 @@ def bench_loaders() -> list[Row]:
 
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "checks": bench_checks,
+    "autograde": bench_autograde,
     "loaders": bench_loaders,
     "notebooks": bench_notebooks,
 }
