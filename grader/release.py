@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from grader.course import environ
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = REPO_ROOT / "solutions"
@@ -27,13 +28,6 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOURCE_DIR.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def nbgrader_env() -> dict[str, str]:
-    """The environment for an nbgrader subprocess: it shells out to alembic, found next to us."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return env
-
-
 def generate(release_dir: Path) -> None:
     """Run nbgrader generate_assignment for every assignment into release_dir."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,7 +37,7 @@ def generate(release_dir: Path) -> None:
                    f"--CourseDirectory.release_directory={release_dir}",
                    f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db",
                    "--log-level=WARN"]
-            subprocess.run(cmd, check=True, cwd=REPO_ROOT, env=nbgrader_env())
+            subprocess.run(cmd, check=True, cwd=REPO_ROOT, env=environ())
 
 
 def differences(a: Path, b: Path) -> list[str]:
