@@ -436,8 +436,9 @@ def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
     LOSS_GRAPH_RETAINED (returns a tensor with a graph); a tensor without one is WRONG_VALUE.
     """
     name = "train_one_epoch"
-    if _not_callable(fn, name):
-        return _not_callable(fn, name)
+    not_callable = _not_callable(fn, name)
+    if not_callable:
+        return not_callable
     for case in _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES:
         findings = _judge_epoch(fn, case, ctx, name)
         if findings:
@@ -604,8 +605,9 @@ def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
     DEVICE_MISMATCH and SOFTMAX_BEFORE_CE as for train_one_epoch. Strict adds batches of 3.
     """
     name = "evaluate"
-    if _not_callable(fn, name):
-        return _not_callable(fn, name)
+    not_callable = _not_callable(fn, name)
+    if not_callable:
+        return not_callable
     for case in _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES:
         findings = _judge_eval(fn, case, ctx, name)
         if findings:
