@@ -45,9 +45,9 @@ def bench_checks() -> list[Row]:
     import contextlib
     import io
 
-    from grader import submission
-    from grader.catalogue import all_tasks
-    from grader.runner import run_check
+    from grader.core import submission
+    from grader.core.catalogue import all_tasks
+    from grader.core.runner import run_check
 
     rows: list[Row] = []
     fixtures = ROOT / "tests" / "fixtures"
@@ -76,7 +76,7 @@ def bench_checks() -> list[Row]:
 # --- 2. autograde cost ----------------------------------------------------------------------
 
 def _sample_course(tmp: Path, students: list[str], assignment: str):
-    from grader.course import Course
+    from grader.classroom.course import Course
     from grader.sample_class import build
 
     for name in ("solutions", "notebooks"):

@@ -25,7 +25,7 @@ class GradingFailed(AssertionError):
 
 
 def _lookup(name: str, obj: Any, depth: int) -> Any:
-    from grader.runner import MISSING
+    from grader.core.runner import MISSING
 
     if obj is not _MISSING:
         return obj
@@ -34,9 +34,9 @@ def _lookup(name: str, obj: Any, depth: int) -> Any:
 
 
 def _run(task_id: str, obj: Any, strict: bool, device: str | None):
-    from grader.catalogue import get_task
-    from grader.report import format_result
-    from grader.runner import run_check
+    from grader.core.catalogue import get_task
+    from grader.core.report import format_result
+    from grader.core.runner import run_check
 
     task = get_task(task_id)
     result = run_check(task, _lookup(task.name, obj, depth=2), device=device, strict=strict)
@@ -58,7 +58,7 @@ def grade(task_id: str, obj: Any = _MISSING, *, device: str | None = None) -> No
 
 def hint(task_id: str) -> None:
     """Print the hint of a task."""
-    from grader.catalogue import get_task
+    from grader.core.catalogue import get_task
 
     task = get_task(task_id)
     print(f"Hint for {task.name}: {task.hint}")

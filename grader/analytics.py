@@ -27,10 +27,10 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
-from grader import gradebook_sync
-from grader.autograde_status import load_status, status_path
-from grader.course import Course
-from grader.verdicts import GRADING_FAILED, raised_findings
+from grader.classroom import gradebook_sync
+from grader.classroom.course import Course
+from grader.classroom.status import load_status, status_path
+from grader.classroom.verdicts import GRADING_FAILED, raised_findings
 
 # Codes that say a cell was not answered or could not be graded, not what was misunderstood.
 # A test cell that failed without a finding is listed under the exception it raised

@@ -6,15 +6,16 @@
     python -m grader.autograde 01_nn_module --students ada,bob --force
 
 Each (assignment, student) is graded by its own `nbgrader autograde A --student S --force`,
-N at a time, against a private copy of the gradebook, under a memory and a wall-clock limit that
-cover nbgrader's kernel (grader.limits). Workers are forked from a process that imported
-nbgrader once (grader.nbgrader_job). The parent alone writes gradebook.db: as each student
-finishes it copies, in one transaction, the fields autograde wrote into the private copy
-(grader.gradebook_sync), so gradebook.db ends up as a serial `nbgrader autograde` leaves it.
+N at a time, against a private copy of the gradebook, under a memory and a wall-clock limit
+that cover nbgrader's kernel (grader.core.limits). Workers are forked from a process that
+imported nbgrader once (grader.classroom.nbgrader_job). The parent alone writes gradebook.db:
+as each student finishes it copies, in one transaction, the fields autograde wrote into the
+private copy (grader.classroom.gradebook_sync), so gradebook.db ends up as a serial
+`nbgrader autograde` leaves it.
 A notebook that is corrupt, whose kernel dies or that runs out of time or memory is recorded
 with the reason; every other student is graded as usual.
 
-Status: reports/autograde/<assignment>.json (grader.autograde_status) and one nbgrader log per
+Status: reports/autograde/<assignment>.json (grader.classroom.status) and one nbgrader log per
 student in reports/autograde/<assignment>/. A rerun skips students whose submission and source
 notebook are unchanged since they were graded; the rest (new, changed, failed, or left queued by
 a killed run) are graded again, so a killed run, run again, ends with the same grades.
@@ -38,8 +39,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import diagnose, gradebook_sync, nbgrader_job
-from grader.autograde_status import (
+from grader.classroom import diagnose, gradebook_sync, nbgrader_job
+from grader.classroom.course import REPO, Course, environ, use_venv_path
+from grader.classroom.status import (
     StudentResult,
     fingerprint,
     kept,
@@ -48,13 +50,13 @@ from grader.autograde_status import (
     still_valid,
     write_status,
 )
-from grader.course import REPO, Course, environ, use_venv_path
-from grader.limits import RunOutcome, gpu_visible, watch
+from grader.core.limits import RunOutcome, gpu_visible, watch
 
 Results = dict[str, dict[str, StudentResult]]  # assignment -> student -> result
 
 _FORKSERVER = multiprocessing.get_context("forkserver")
-_FORKSERVER.set_forkserver_preload(["grader.nbgrader_job"])  # nbgrader imported once, forked
+# nbgrader is imported once in the fork server; each worker is a fork of it.
+_FORKSERVER.set_forkserver_preload(["grader.classroom.nbgrader_job"])
 _START_LOCK = threading.Lock()  # Process.start() from several pool threads
 
 

@@ -2,7 +2,7 @@
 
 check prints one JSON object on stdout and exits 0 (passed), 1 (failed, including a crashing,
 hanging or memory-hungry submission) or 2 (usage error, one line on stderr). The submission runs
-in a child process (grader.worker) under a wall-clock and a memory limit, so whatever it does,
+in a child process (grader.core.worker) under a wall-clock and a memory limit, so whatever it does,
 this process survives to report it. This module imports only the standard library, except
 to describe a worker that died.
 """
@@ -35,8 +35,8 @@ def _rss_bytes(pid: int) -> int:
 
 def _failure(task: str, device: str | None, code: str, message: str) -> dict:
     """A verdict for a worker that never replied (the only path here that imports torch)."""
-    from grader.catalogue import get_task
-    from grader.runner import default_device
+    from grader.core.catalogue import get_task
+    from grader.core.runner import default_device
 
     return {"task": task, "passed": False, "score": 0.0, "max_score": get_task(task).points,
             "device": device or default_device(),
@@ -65,7 +65,7 @@ def run_worker(args: argparse.Namespace) -> dict:
     read_fd, write_fd = os.pipe()
     request = {"task": args.task, "path": str(args.path), "device": args.device,
                "strict": not args.public, "seconds": args.timeout * 0.9, "result_fd": write_fd}
-    proc = subprocess.Popen([sys.executable, "-m", "grader.worker"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "grader.core.worker"], stdin=subprocess.PIPE,
                             pass_fds=(write_fd,), start_new_session=True)
     os.close(write_fd)
     proc.stdin.write(json.dumps(request).encode())
@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
-        from grader.catalogue import all_tasks
+        from grader.core.catalogue import all_tasks
 
         print("\n".join(all_tasks()))
         return 0

@@ -31,8 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", REPO_ROOT / "data_cache"))
+from grader.core.paths import REPO
+
+DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", REPO / "data_cache"))
 MANIFEST_NAME = "MANIFEST.json"
 DEBIAN_FASHION_DIR = Path(os.environ.get("COURSE_DEBIAN_FASHION_DIR",
                                           "/usr/share/datasets/fashion-mnist"))

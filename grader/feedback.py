@@ -29,8 +29,8 @@ from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.course import REPO, Course, environ
-from grader.verdicts import GRADING_FAILED, raised_findings, without_hidden_verdict
+from grader.classroom.course import REPO, Course, environ
+from grader.classroom.verdicts import GRADING_FAILED, raised_findings, without_hidden_verdict
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
                      re.MULTILINE | re.DOTALL)

@@ -16,11 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.course import environ
+from grader.classroom.course import environ
+from grader.core.paths import REPO
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIR = REPO_ROOT / "solutions"
-RELEASE_DIR = REPO_ROOT / "notebooks"
+SOURCE_DIR = REPO / "solutions"
+RELEASE_DIR = REPO / "notebooks"
 
 
 def assignments() -> list[str]:
@@ -33,11 +33,11 @@ def generate(release_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in assignments():
             cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
-                   f"--CourseDirectory.root={REPO_ROOT}",
+                   f"--CourseDirectory.root={REPO}",
                    f"--CourseDirectory.release_directory={release_dir}",
                    f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db",
                    "--log-level=WARN"]
-            subprocess.run(cmd, check=True, cwd=REPO_ROOT, env=environ())
+            subprocess.run(cmd, check=True, cwd=REPO, env=environ())
 
 
 def differences(a: Path, b: Path) -> list[str]:

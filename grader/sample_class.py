@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from grader.course import Course
+from grader.classroom.course import Course
 
 # Cell values besides plain source code:
 RELEASE = "<<release>>"  # keep the released cell: the student never answered

@@ -19,10 +19,10 @@ import argparse
 import shutil
 from pathlib import Path
 
-from grader import gradebook_sync
 from grader.autograde import course_lock, format_table, submitted_students, sync_assignment
-from grader.autograde_status import StudentResult, load_status, status_path, write_status
-from grader.course import REPO, Course
+from grader.classroom import gradebook_sync
+from grader.classroom.course import REPO, Course
+from grader.classroom.status import StudentResult, load_status, status_path, write_status
 
 
 def prepare(course: Course, assignments: list[str], shards: int, out: Path) -> list[Path]:

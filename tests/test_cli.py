@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader.catalogue import all_tasks
+from grader.core.catalogue import all_tasks
 
 TASK = "nn_module.conv_output_size"
 CORRECT = ("def conv_output_size(size, kernel_size, stride=1, padding=0):\n"

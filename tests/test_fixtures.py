@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from grader import submission
-from grader.catalogue import all_tasks, get_task
-from grader.findings import Code
-from grader.runner import MISSING, run_check
+from grader.core import submission
+from grader.core.catalogue import all_tasks, get_task
+from grader.core.findings import Code
+from grader.core.runner import MISSING, run_check
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*/*.py"))
 

@@ -24,11 +24,12 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader import analytics, diagnose, feedback, gradebook_sync, sample_class, shards, verdicts
+from grader import analytics, feedback, sample_class, shards
 from grader.autograde import Settings, run
-from grader.autograde_status import load_status, status_path
-from grader.course import REPO, Course, environ
-from grader.limits import RunOutcome, descendants
+from grader.classroom import diagnose, gradebook_sync, verdicts
+from grader.classroom.course import REPO, Course, environ
+from grader.classroom.status import load_status, status_path
+from grader.core.limits import RunOutcome, descendants
 
 ASSIGNMENT = "04_cross_entropy"
 TIMEOUT = 30  # seconds per cell: the endless loop costs this much
@@ -143,8 +144,8 @@ def _planted() -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(("student", "notebook", "test_id"), _planted())
 def test_planted_mistake_shows_its_finding(student: str, notebook: str, test_id: str) -> None:
     """Each misconception of the sample class, run through its hidden check directly."""
-    from grader.catalogue import get_task
-    from grader.runner import run_check
+    from grader.core.catalogue import get_task
+    from grader.core.runner import run_check
 
     nb = nbformat.read(ROOT / "solutions" / notebook / f"{notebook}.ipynb", as_version=4)
     cells = {sample_class.grade_id(c): c.source for c in nb.cells}

@@ -7,9 +7,9 @@ import torch
 from conftest import FIXTURES
 from torch import nn
 
-from grader import submission
-from grader.findings import Code
-from grader.runner import run_check
+from grader.core import submission
+from grader.core.findings import Code
+from grader.core.runner import run_check
 from grader.tasks import dataloaders, nn_module
 
 TASKS = {t.id: t for t in nn_module.TASKS + dataloaders.TASKS}

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
-from grader.catalogue import all_tasks, tasks_of
+from grader.core.catalogue import all_tasks, tasks_of
 
 SOURCES = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 

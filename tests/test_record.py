@@ -1,4 +1,4 @@
-"""Unit tests for grader.record (the loop recorder) and the pure functions that read its log."""
+"""Unit tests for grader.checks.loops: the loop recorder and the pure functions over its log."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from grader import record
-from grader.record import Event, Recorder, Unmoved
+from grader.checks import loops as record
+from grader.checks.loops import Event, Recorder, Unmoved
 from grader.tasks import mnist
 
 # ---------------------------------------------------------------- hand-made logs

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import grader
-from grader.catalogue import get_task
-from grader.findings import Code
-from grader.runner import MISSING, finding_for_exception, run_check
+from grader.core.catalogue import get_task
+from grader.core.findings import Code
+from grader.core.runner import MISSING, finding_for_exception, run_check
 
 TASK = get_task("nn_module.conv_output_size")
 

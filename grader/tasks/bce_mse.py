@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.findings import Code, Finding
-from grader.task import Context, Task
+from grader.core.findings import Code, Finding
+from grader.core.task import Context, Task
 
 RTOL, ATOL = 1e-4, 1e-5
 

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from grader.findings import Code, Finding
-from grader.task import Context, Task
+from grader.core.findings import Code, Finding
+from grader.core.task import Context, Task
 from grader.tasks.bce_mse import (
     Candidate,
     LossFn,

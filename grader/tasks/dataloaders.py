@@ -9,8 +9,8 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from grader.findings import Code, Finding
-from grader.task import Context, Task
+from grader.core.findings import Code, Finding
+from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- TensorPairDataset
 

@@ -14,10 +14,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader import record
-from grader.findings import Code, Finding
-from grader.runner import finding_for_exception
-from grader.task import Context, Task
+from grader.checks import loops
+from grader.core.findings import Code, Finding
+from grader.core.runner import finding_for_exception
+from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -40,7 +40,7 @@ def _as_number(value: Any) -> tuple[float | None, str]:
     if isinstance(value, numbers.Real):
         return float(value), ""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
-        number = float(record.plain(value).detach().cpu())
+        number = float(loops.plain(value).detach().cpu())
         return number, "graph" if value.requires_grad else "tensor"
     return None, "type"
 
@@ -90,7 +90,7 @@ def _model_device_findings(model: nn.Module, device: torch.device, name: str) ->
         f"given is {device.type}: a hard-coded device breaks on other machines."))]
 
 
-def _call_watched(fn: Any, args: tuple, recorder: record.Recorder, watched: tuple,
+def _call_watched(fn: Any, args: tuple, recorder: loops.Recorder, watched: tuple,
                   name: str, device: str) -> tuple[Any, list[Finding] | None]:
     """Run the student's function under the recorder: (result, None), or (None, findings) when it
     crashed with a device error the log explains. Other crashes propagate to the runner."""
@@ -98,7 +98,7 @@ def _call_watched(fn: Any, args: tuple, recorder: record.Recorder, watched: tupl
         try:
             return fn(*args), None
         except Exception as exc:
-            found = record.diagnose_device(recorder.events, name, device)
+            found = loops.diagnose_device(recorder.events, name, device)
             if not found or finding_for_exception(exc, name).code is not Code.DEVICE_MISMATCH:
                 raise
     return None, found
@@ -211,7 +211,7 @@ def _output_kind(model: nn.Module, device: str) -> str:
     zeros; "nonneg": otherwise >= 0; "": some output is negative (unconstrained scores)."""
     with torch.no_grad():
         out = model(_images(16, device, seed=1))
-    if record.is_probabilities(out):
+    if loops.is_probabilities(out):
         return "probs"
     if not bool((out >= 0).all()):
         return ""
@@ -382,7 +382,7 @@ def _epoch_loss_findings(value: float, losses: list[tuple[float, int]],
         f"of this epoch (its {len(losses)} batch losses ranged from {low:.4g} to {high:.4g})."))]
 
 
-def _unexplained_difference(events: list[record.Event], diff: float, name: str) -> Finding:
+def _unexplained_difference(events: list[loops.Event], diff: float, name: str) -> Finding:
     kinds = [e.kind for e in events]
     runs = kinds.count("forward"), kinds.count("batch")
     extra = f" (the model ran {runs[0]} times for {runs[1]} batches)" if runs[0] != runs[1] else ""
@@ -399,7 +399,7 @@ def _judge_epoch(fn: Any, case: _TrainCase, ctx: Context, name: str) -> list[Fin
     plain_loader = DataLoader(dataset, batch_size=case.batch, generator=torch.Generator())
     losses = _reference_epoch(reference, plain_loader, nn.CrossEntropyLoss(),
                               _optimizer(reference, case.adam), device)
-    recorder = record.Recorder(device)
+    recorder = loops.Recorder(device)
     criterion, optimizer = nn.CrossEntropyLoss(), _optimizer(model, case.adam)
     model.eval()  # as after an evaluation: the function must switch to training mode itself
     args = (model, recorder.loader(dataset, case.batch), criterion, optimizer, device)
@@ -407,11 +407,11 @@ def _judge_epoch(fn: Any, case: _TrainCase, ctx: Context, name: str) -> list[Fin
                                    ctx.device)
     if crashed is not None:
         return crashed
-    findings = record.diagnose_device(recorder.events, name, ctx.device)
+    findings = loops.diagnose_device(recorder.events, name, ctx.device)
     findings += _model_device_findings(model, device, name)
     diff = _max_state_diff(model, reference)
     if diff > 1e-4:
-        findings += record.diagnose_training(recorder.events, name) or [
+        findings += loops.diagnose_training(recorder.events, name) or [
             _unexplained_difference(recorder.events, diff, name)]
     number, value_findings = _number_findings(value, "the mean loss", name)
     findings += value_findings
@@ -427,7 +427,7 @@ def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
     trains one epoch on 22 samples in batches of 4 (last batch 2) with SGD+momentum; its
     parameters and BatchNorm statistics must match the canonical loop's, and the returned
     value must be the mean loss per batch or per sample. Strict mode adds Adam, batches of 3.
-    When the parameters differ, the recorded events (grader.record) name the cause:
+    When the parameters differ, the recorded events (grader.checks.loops) name the cause:
     MISSING_ZERO_GRAD (backward finds old gradients), ZERO_GRAD_AFTER_BACKWARD (step finds none
     after a backward), STEP_BEFORE_BACKWARD, STEP_OUTSIDE_BATCH_LOOP (fewer steps than batches),
     TRAIN_MODE_NOT_SET (model.training False at forward), SOFTMAX_BEFORE_CE (criterion gets
@@ -577,14 +577,14 @@ def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Findi
     dataset, truth = _eval_data(net, case)
     model = copy.deepcopy(net).to(device).train()  # as during training: evaluate must switch
     before = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    recorder, criterion = record.Recorder(device), nn.CrossEntropyLoss()
+    recorder, criterion = loops.Recorder(device), nn.CrossEntropyLoss()
     args = (model, recorder.loader(dataset, case.batch), criterion, device)
     result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
     if crashed is not None:
         return crashed
-    findings = record.diagnose_device(recorder.events, name, ctx.device)
+    findings = loops.diagnose_device(recorder.events, name, ctx.device)
     findings += _model_device_findings(model, device, name)
-    findings += record.diagnose_evaluation(recorder.events, name)
+    findings += loops.diagnose_evaluation(recorder.events, name)
     findings += _update_findings(model, before, findings, name)
     unfair = (Code.EVAL_MODE_MISSING, Code.SOFTMAX_BEFORE_CE, Code.UPDATES_IN_EVAL)
     fair = not any(f.code in unfair for f in findings)

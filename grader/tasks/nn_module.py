@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from grader.findings import Code, Finding
-from grader.runner import student_location
-from grader.task import Context, Task
+from grader.core.findings import Code, Finding
+from grader.core.runner import student_location
+from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- reference models
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from grader.task import Task
+from grader.core.task import Task
 
 # nbgrader assignment (folder in solutions/ and notebooks/) -> its task module in grader.tasks,
 # which exports TASKS: list[Task]. Order = course order.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nbgrader.apps.nbgraderapp import NbGraderApp
 
-from grader.limits import apply_in_child
+from grader.core.limits import apply_in_child
 
 
 def run(argv: list[str], *, cwd: Path, log: Path, env: dict[str, str], data_bytes: int) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.findings import Code, Finding
+from grader.core.findings import Code, Finding
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from grader.findings import Code
+from grader.core.findings import Code
 
 _CODES = "|".join(sorted((c.value for c in Code), key=len, reverse=True))
 _RAISED = re.compile(rf"(?:^|; )\[({_CODES})\] ")

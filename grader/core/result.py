@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from grader.findings import Finding
+from grader.core.findings import Finding
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from grader.course import REPO, Course, environ, use_venv_path
+from grader.classroom.course import REPO, Course, environ, use_venv_path
 
 CellKey = tuple[str, str]  # (notebook name, cell name)
 

@@ -15,8 +15,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader import gradebook_sync
-from grader.course import Course
+from grader.classroom import gradebook_sync
+from grader.classroom.course import Course
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.limits import RunOutcome
+from grader.core.limits import RunOutcome
 
 # (text in nbgrader's log, outcome, reason) — first match wins.
 _LOG_REASONS: tuple[tuple[str, str, str], ...] = (

@@ -18,11 +18,11 @@ def _reply(fd: int, payload: dict) -> None:
 
 
 def _grade(request: dict) -> dict:
-    from grader import submission
-    from grader.catalogue import get_task
-    from grader.findings import Code, Finding
-    from grader.result import Result
-    from grader.runner import MISSING, run_check
+    from grader.core import submission
+    from grader.core.catalogue import get_task
+    from grader.core.findings import Code, Finding
+    from grader.core.result import Result
+    from grader.core.runner import MISSING, run_check
 
     try:
         task = get_task(request["task"])

@@ -13,17 +13,18 @@ from typing import Any
 
 import torch
 
-from grader import integrity
-from grader.findings import Code, Finding
-from grader.result import Result
-from grader.task import Context, Task
-from grader.timelimit import TimeLimitExceeded, time_limit
+from grader.core import integrity
+from grader.core.findings import Code, Finding
+from grader.core.paths import PACKAGE
+from grader.core.result import Result
+from grader.core.task import Context, Task
+from grader.core.timelimit import TimeLimitExceeded, time_limit
 
 MISSING: Any = object()  # sentinel: the student never defined the graded name
 
 DEFAULT_TIME_LIMIT = 30.0  # seconds a check may run student code before TIMEOUT
 
-_GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+_GRADER_DIR = str(PACKAGE)
 _TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
 
 # Phrases in torch's error messages that mean tensors or modules sit on the wrong device.

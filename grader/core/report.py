@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from grader.result import Result
-from grader.task import Task
+from grader.core.result import Result
+from grader.core.task import Task
 
 
 def format_result(result: Result, task: Task, *, strict: bool = False) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
-REPO = Path(__file__).resolve().parent.parent
+from grader.core.paths import REPO
+
 CONFIG_FILE = REPO / "nbgrader_config.py"
 BIN = Path(sys.executable).parent  # the venv's bin: nbgrader, jupyter and alembic live here
 

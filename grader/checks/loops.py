@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, default_collate
 
-from grader.findings import Code, Finding
+from grader.core.findings import Code, Finding
 
 
 @dataclass(frozen=True)
