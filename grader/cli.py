@@ -3,34 +3,22 @@
 check prints one JSON object on stdout and exits 0 (passed), 1 (failed, including a crashing,
 hanging or memory-hungry submission) or 2 (usage error, one line on stderr). The submission runs
 in a child process (grader.core.worker) under a wall-clock and a memory limit, so whatever it does,
-this process survives to report it. This module imports only the standard library, except
-to describe a worker that died.
+this process survives to report it. This module and grader.core.limits import only the
+standard library, except to describe a worker that died.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-POLL_SECONDS = 0.05
-
-
-def _rss_bytes(pid: int) -> int:
-    """Resident memory of a process (Linux /proc); 0 where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+from grader.core.limits import watch
 
 
 def _failure(task: str, device: str | None, code: str, message: str) -> dict:
@@ -44,20 +32,21 @@ def _failure(task: str, device: str | None, code: str, message: str) -> dict:
 
 
 def _watch(proc: subprocess.Popen, seconds: float, max_bytes: int) -> str | None:
-    """Wait for the worker; kill its process group on a limit. Returns the limit hit, if any."""
-    deadline = time.monotonic() + seconds
-    while proc.poll() is None:
-        hit = None
-        if time.monotonic() > deadline:
-            hit = "time"
-        elif _rss_bytes(proc.pid) > max_bytes:
-            hit = "memory"
-        if hit:
+    """Wait for the worker under the course's one process watcher; on a limit, also kill its
+    whole session (a grandchild that left the tree). Returns the limit hit, if any."""
+
+    def wait(timeout: float) -> int | None:
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    hit = watch(proc.pid, wait, wall_seconds=seconds, memory_bytes=max_bytes).killed
+    if hit:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return hit
-        time.sleep(POLL_SECONDS)
-    return None
+        proc.wait()
+    return hit
 
 
 def run_worker(args: argparse.Namespace) -> dict:

@@ -19,9 +19,14 @@ import argparse
 import shutil
 from pathlib import Path
 
-from grader.autograde import course_lock, format_table, submitted_students, sync_assignment
 from grader.classroom import gradebook_sync
 from grader.classroom.course import REPO, Course
+from grader.classroom.grading import (
+    course_lock,
+    format_table,
+    submitted_students,
+    sync_assignment,
+)
 from grader.classroom.status import StudentResult, load_status, status_path, write_status
 
 

@@ -26,6 +26,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, default_collate
 
+from grader.checks.losses import softmax_before_ce
+from grader.checks.models import is_probabilities
 from grader.core.findings import Code, Finding
 
 
@@ -110,18 +112,6 @@ def grad_state(params: Sequence[torch.Tensor]) -> str:
     if not grads:
         return "none"
     return "nonzero" if any(bool(g.detach().any()) for g in grads) else "zero"
-
-
-def is_probabilities(t: Any) -> bool:
-    """True for a (B, C) tensor whose rows are non-negative and sum to 1 (a softmax output)."""
-    if not isinstance(t, torch.Tensor) or t.dim() != 2 or t.shape[1] < 2:
-        return False
-    if not t.is_floating_point():
-        return False
-    with torch.no_grad():
-        t = plain(t).detach()
-        sums = t.sum(dim=1)
-        return bool((t >= 0).all()) and torch.allclose(sums, torch.ones_like(sums), atol=1e-4)
 
 
 class Recorder:
@@ -254,10 +244,8 @@ def diagnose_softmax(events: Sequence[Event], name: str) -> list[Finding]:
     n = sum(e.probs for e in losses)
     if not n:
         return []
-    return [Finding(Code.SOFTMAX_BEFORE_CE, (
-        f"in `{name}` the rows of the tensor passed to the criterion sum to 1 "
-        f"({_share(n, len(losses), 'loss computations')}): CrossEntropyLoss applies "
-        "log-softmax itself, so it sees softmax(softmax(x)) and the gradients shrink."))]
+    return [softmax_before_ce(f"in `{name}` the rows of the tensor passed to the criterion sum "
+                              f"to 1 ({_share(n, len(losses), 'loss computations')})")]
 
 
 def diagnose_train_mode(events: Sequence[Event], name: str) -> list[Finding]:
@@ -288,7 +276,7 @@ def _step_order(events: Sequence[Event]) -> tuple[list[int], list[int]]:
 
 
 def _missing_call(events: Sequence[Event], name: str) -> list[Finding]:
-    """WRONG_VALUE when the model, backward() or the optimizer never ran at all."""
+    """WRONG_VALUE: when the model, backward() or the optimizer never ran at all."""
     if not _of(events, "forward"):
         what = "never called the model it was given"
     elif not _of(events, "backward"):
@@ -301,7 +289,12 @@ def _missing_call(events: Sequence[Event], name: str) -> list[Finding]:
 
 
 def diagnose_training(events: Sequence[Event], name: str) -> list[Finding]:
-    """Order of the five steps: MISSING_ZERO_GRAD, ZERO_GRAD_AFTER_BACKWARD,
+    """MISSING_ZERO_GRAD: backward() found old gradients; ZERO_GRAD_AFTER_BACKWARD: step() found
+    them cleared; STEP_BEFORE_BACKWARD: step() before backward(); STEP_OUTSIDE_BATCH_LOOP:
+    fewer steps than batches; TRAIN_MODE_NOT_SET, SOFTMAX_BEFORE_CE and WRONG_VALUE from the
+    helpers below.
+
+    Order of the five steps: MISSING_ZERO_GRAD, ZERO_GRAD_AFTER_BACKWARD,
     STEP_BEFORE_BACKWARD, STEP_OUTSIDE_BATCH_LOOP, plus train mode and softmax."""
     findings = diagnose_train_mode(events, name) + diagnose_softmax(events, name)
     missing = _missing_call(events, name)
@@ -333,7 +326,10 @@ def diagnose_training(events: Sequence[Event], name: str) -> list[Finding]:
 
 
 def diagnose_evaluation(events: Sequence[Event], name: str) -> list[Finding]:
-    """EVAL_MODE_MISSING, NO_GRAD_MISSING, UPDATES_IN_EVAL (backward/step), SOFTMAX_BEFORE_CE."""
+    """EVAL_MODE_MISSING: a forward ran in train mode; NO_GRAD_MISSING: a forward ran with gradient
+    tracking on; UPDATES_IN_EVAL: backward() or step() ran.
+
+    EVAL_MODE_MISSING, NO_GRAD_MISSING, UPDATES_IN_EVAL (backward/step), SOFTMAX_BEFORE_CE."""
     findings: list[Finding] = []
     forwards = _of(events, "forward")
     training = sum(e.training for e in forwards)

@@ -36,6 +36,39 @@ class Code(StrEnum):
     TIMEOUT = "TIMEOUT"
 
 
+# What each code means, in one line; a detector's docstring starts with "CODE:", so
+# `grep -rn "CODE:" grader/` lists every place a finding with that code can come from.
+MEANING: dict[Code, str] = {
+    Code.SOFTMAX_BEFORE_CE: "probabilities (a softmax output) reached a loss that applies "
+                            "log-softmax itself",
+    Code.SIGMOID_BEFORE_BCE_WITH_LOGITS: "outputs squashed by a sigmoid reached a loss that "
+                                         "applies the sigmoid itself",
+    Code.ACTIVATION_ON_OUTPUT: "the model's last layer squashes or clips its scores",
+    Code.MISSING_ZERO_GRAD: "gradients of earlier batches were still there at backward()",
+    Code.ZERO_GRAD_AFTER_BACKWARD: "gradients were cleared between backward() and step()",
+    Code.STEP_BEFORE_BACKWARD: "step() ran before backward() of the same batch",
+    Code.STEP_OUTSIDE_BATCH_LOOP: "fewer optimizer steps than batches",
+    Code.TRAIN_MODE_NOT_SET: "training ran with the model in eval mode",
+    Code.EVAL_MODE_MISSING: "evaluation ran with the model in train mode",
+    Code.NO_GRAD_MISSING: "evaluation recorded autograd graphs",
+    Code.UPDATES_IN_EVAL: "evaluation computed gradients or changed the model",
+    Code.LOSS_GRAPH_RETAINED: "a loss tensor, with its autograd graph, outlived its batch",
+    Code.DEVICE_MISMATCH: "a model or tensor was not on the device it was given",
+    Code.ACCURACY_WRONG: "the accuracy is not the fraction of samples predicted right",
+    Code.WRONG_OUTPUT_SHAPE: "a result has another shape than its contract",
+    Code.WRONG_PARAMETER_COUNT: "trainable parameters differ from the architecture asked for",
+    Code.HARDCODED_BATCH_SIZE: "works for one batch size only",
+    Code.UNSTABLE_NUMERICS: "inf/nan or lost precision for large but valid inputs",
+    Code.WRONG_VALUE: "a value or gradient differs from torch's own result",
+    Code.TARGET_SHAPE: "targets in another shape or format than the loss expects",
+    Code.SHUFFLE_SETTINGS: "shuffling on the wrong loader, or not at all",
+    Code.NOT_IMPLEMENTED: "the exercise is not done yet",
+    Code.TAMPERING: "the submission replaced torch, builtins or the grader",
+    Code.SUBMISSION_ERROR: "the submission crashed, or defines the wrong kind of object",
+    Code.TIMEOUT: "the submission did not finish in time",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One observation about a submission: a misconception code and a message for the student.

@@ -57,7 +57,10 @@ def student_location(exc: BaseException) -> str:
 
 
 def finding_for_exception(exc: BaseException, name: str) -> Finding:
-    """Name what an exception escaping student code most likely means."""
+    """NOT_IMPLEMENTED: the stub still raises; TIMEOUT: the time limit hit; DEVICE_MISMATCH:
+    torch's device errors; SUBMISSION_ERROR: any other crash.
+
+    Name what an exception escaping student code most likely means."""
     text = f"{type(exc).__name__}: {exc}".strip()
     where = student_location(exc)
     if isinstance(exc, NotImplementedError):
@@ -95,6 +98,7 @@ def _run_guarded(task: Task, obj: Any, ctx: Context, seconds: float | None) -> l
 
 
 def _tamper_finding(names: list[str]) -> Finding:
+    """TAMPERING: torch, builtins or the grader were replaced by the submission."""
     shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
     return Finding(Code.TAMPERING, f"{shown} no longer behave as torch/Python ship them: "
                    "the submission replaced library functions, so it cannot be graded. "
@@ -109,7 +113,8 @@ def run_check(
     strict: bool = False,
     seconds: float | None = DEFAULT_TIME_LIMIT,
 ) -> Result:
-    """Check `obj` (the student's definition of task.name) and return the verdict."""
+    """NOT_IMPLEMENTED: the name is missing. Check `obj` (the student's definition of task.name)
+    and return the verdict."""
     ctx = Context(device=device or default_device(), strict=strict)
     if obj is MISSING:
         findings = [Finding(Code.NOT_IMPLEMENTED, f"`{task.name}` is not defined yet: write it in "

@@ -18,6 +18,7 @@ def _reply(fd: int, payload: dict) -> None:
 
 
 def _grade(request: dict) -> dict:
+    """SUBMISSION_ERROR: the submission could not be loaded; otherwise the task's own findings."""
     from grader.core import submission
     from grader.core.catalogue import get_task
     from grader.core.findings import Code, Finding

@@ -9,129 +9,25 @@ there as WRONG_OUTPUT_SHAPE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from grader.checks import models
+from grader.checks.losses import (
+    LossFn,
+    broadcast_message,
+    call_on_copy,
+    compare_loss,
+    sigmoid_before_bce_with_logits,
+    stability_problem,
+    student_grad,
+)
+from grader.checks.values import Candidate, close, number, seeded_generator
 from grader.core.findings import Code, Finding
 from grader.core.task import Context, Task
-
-RTOL, ATOL = 1e-4, 1e-5
-
-# One explanation of a wrong value: (value the misconception gives, its code, the message).
-Candidate = tuple[torch.Tensor, Code, str]
-LossFn = Callable[..., Any]
-
-
-# ---------------------------------------------------------------- helpers shared with cross_entropy
-
-def close(a: torch.Tensor, b: torch.Tensor, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """Same shape and values (nan never matches); a is cast to b's dtype and device."""
-    a = a.detach().to(b.device, b.dtype)
-    return a.shape == b.shape and bool(torch.allclose(a, b.detach(), rtol=rtol, atol=atol))
-
-
-def number(out: torch.Tensor) -> torch.Tensor:
-    """The single value of a one-element loss, detached, as a 0-dim float tensor."""
-    return out.detach().reshape(()).float()
-
-
-def loss_form_problem(name: str, out: Any) -> Finding | None:
-    """A loss must be a tensor holding one number, so that backward() can start from it."""
-    if not isinstance(out, torch.Tensor):
-        return Finding(Code.WRONG_VALUE, f"`{name}` returned a {type(out).__name__} "
-                       f"({out!r:.40}), not a tensor: backward() cannot start from it, so no "
-                       "gradient would ever reach the model's parameters.")
-    if out.numel() != 1:
-        return Finding(Code.WRONG_OUTPUT_SHAPE, f"`{name}` returned a tensor shaped "
-                       f"{tuple(out.shape)}, one value per element: a loss reduces them to a "
-                       "single number, the one backward() starts from.")
-    return None
-
-
-def explain(got: torch.Tensor, candidates: list[Candidate], fallback: str) -> Finding:
-    """The first misconception whose value matches `got`, else a WRONG_VALUE with `fallback`."""
-    for value, code, message in candidates:
-        if close(got, value, rtol=1e-3, atol=1e-5):
-            return Finding(code, message)
-    return Finding(Code.WRONG_VALUE, fallback)
-
-
-def reference(fn: LossFn, base: torch.Tensor, *args: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """Value and gradient (w.r.t. base) of torch's own loss, computed on a private copy."""
-    x = base.clone().requires_grad_()
-    loss = fn(x, *args)
-    (grad,) = torch.autograd.grad(loss, x)
-    return loss.detach().float(), grad
-
-
-def student_grad(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor | None:
-    """d(out)/dx through the student's graph, or None when out is not connected to x."""
-    if out.grad_fn is None:
-        return None
-    return torch.autograd.grad(out.sum(), x, allow_unused=True)[0]
-
-
-def detached_finding(name: str, wrt: str) -> Finding:
-    return Finding(Code.WRONG_VALUE, f"the value `{name}` returns has no gradient history back "
-                   f"to `{wrt}`: backward() on it would fail or train nothing. Some step of the "
-                   "computation left autograd (.item(), .detach(), torch.tensor(...), NumPy...).")
-
-
-def grad_problem(name: str, out: torch.Tensor, x: torch.Tensor, want: torch.Tensor,
-                 wrt: str) -> Finding | None:
-    """The student's gradient w.r.t. x (whose loss value is right) must match the reference."""
-    got = student_grad(out, x)
-    if got is None:
-        return detached_finding(name, wrt)
-    if not close(got, want):
-        diff = (got.detach().float() - want.float()).abs().max().item()
-        return Finding(Code.WRONG_VALUE, f"`{name}` returns the right value, but its gradient "
-                       f"with respect to `{wrt}` is off (largest difference {diff:.3g}): part of "
-                       "the computation is hidden from autograd, so training would be misled.")
-    return None
-
-
-def compare_loss(name: str, student: LossFn, ref_fn: LossFn, base: torch.Tensor,
-                 target: torch.Tensor, candidates: Callable[..., list[Candidate]],
-                 what: str) -> Finding | None:
-    """Call student(base, target) on copies; check form, value (explaining a miss) and gradient.
-
-    `what` names the loss for the fallback message; the gradient is taken w.r.t. the first input.
-    """
-    want_value, want_grad = reference(ref_fn, base, target)
-    x = base.clone().requires_grad_()
-    out = student(x, target.clone())
-    problem = loss_form_problem(name, out)
-    if problem:
-        return problem
-    got = number(out)
-    if not close(got, want_value):
-        fallback = (f"`{name}` returned {got.item():.4g} for inputs shaped {tuple(base.shape)}, "
-                    f"which is not {what} of those tensors.")
-        return explain(got, candidates(got.item(), base, target), fallback)
-    return grad_problem(name, out, x, want_grad, _first_param(student))
-
-
-def _first_param(fn: LossFn) -> str:
-    code = getattr(fn, "__code__", None)
-    return code.co_varnames[0] if code is not None and code.co_argcount else "its input"
-
-
-def seeded_generator() -> torch.Generator:
-    return torch.Generator().manual_seed(0)
-
-
-def broadcast_message(name: str, shape: tuple[int, ...], got: float) -> str:
-    b = shape[0]
-    return (f"with both inputs shaped {shape}, `{name}` returned {got:.4g}, the average over all "
-            f"{b}×{b} (prediction, target) pairs: inside the function one of the two lost its "
-            f"column dimension, and broadcasting ({b},) against ({b}, 1) paired every prediction "
-            "with every target.")
-
 
 # ------------------------------------------------------------------------------------ mse_loss
 
@@ -216,14 +112,16 @@ def _bce_candidates(got: float, prob: torch.Tensor, target: torch.Tensor) -> lis
 
 
 def _bce_edge_problem(bce_loss: LossFn, eps: float | None, device: str) -> Finding | None:
-    """Probabilities of exactly 0 and 1 must give a finite loss and gradient, clamped at eps."""
+    """UNSTABLE_NUMERICS: inf/nan at probabilities of exactly 0 and 1; WRONG_VALUE: eps not
+    honoured. Probabilities of exactly 0 and 1 must give a finite loss and gradient, clamped at
+    eps."""
     prob = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3, 0.8], device=device).reshape(6, 1)
     target = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.0], device=device).reshape(6, 1)
-    x = prob.clone().requires_grad_()
-    out = bce_loss(x, target.clone()) if eps is None else bce_loss(x, target.clone(), eps=eps)
-    problem = loss_form_problem("bce_loss", out)
-    if problem:
-        return problem
+    called = call_on_copy("bce_loss", bce_loss, prob, target, **({} if eps is None else
+                                                                {"eps": eps}))
+    if isinstance(called, Finding):
+        return called
+    x, out = called
     got, used = number(out), 1e-7 if eps is None else eps
     if not torch.isfinite(got):
         return Finding(Code.UNSTABLE_NUMERICS, f"for probabilities of exactly 0 and 1 `bce_loss` "
@@ -274,12 +172,12 @@ def _logits_candidates(got: float, logits: torch.Tensor, target: torch.Tensor
                        ) -> list[Candidate]:
     ref = F.binary_cross_entropy_with_logits(logits, target)
     n = logits.numel()
+    squashed = sigmoid_before_bce_with_logits(
+        f"`bce_with_logits_loss` returned {got:.4g}, the logits loss of sigmoid(logits): the "
+        "logits are squashed into (0, 1) first")
     cands: list[Candidate] = [
-        (F.binary_cross_entropy_with_logits(torch.sigmoid(logits), target),
-         Code.SIGMOID_BEFORE_BCE_WITH_LOGITS, f"`bce_with_logits_loss` returned {got:.4g}, the "
-         "logits loss of sigmoid(logits): the logits are squashed into (0, 1) before a loss that "
-         "applies the sigmoid itself, so the model is scored on sigmoid(sigmoid(x)) and the "
-         "loss can never get close to 0."),
+        (F.binary_cross_entropy_with_logits(torch.sigmoid(logits), target), squashed.code,
+         squashed.message),
         (ref * n, Code.WRONG_VALUE, f"`bce_with_logits_loss` returned {got:.4g} for {n} "
          "elements, the total rather than the average: it grows with the batch size."),
         (-ref, Code.WRONG_VALUE, f"`bce_with_logits_loss` returned {got:.4g}, a negative number: "
@@ -295,40 +193,6 @@ def _logits_candidates(got: float, logits: torch.Tensor, target: torch.Tensor
         cands.append((pairs, Code.TARGET_SHAPE,
                       broadcast_message("bce_with_logits_loss", tuple(logits.shape), got)))
     return cands
-
-
-def _extreme_logits_problem(fn: LossFn, logits: torch.Tensor, target: torch.Tensor
-                            ) -> Finding | None:
-    """Logits of ±1000 must give torch's finite value and gradient."""
-    name = "bce_with_logits_loss"
-    want_value, want_grad = reference(F.binary_cross_entropy_with_logits, logits, target)
-    x = logits.clone().requires_grad_()
-    out = fn(x, target.clone())
-    problem = loss_form_problem(name, out)
-    if problem:
-        return problem
-    got = number(out)
-    if not torch.isfinite(got):
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 (a confident model) `{name}`"
-                       f" returned {got.item()}: exp() overflows, or sigmoid rounds to exactly 0 "
-                       "or 1 and log(0) = -inf, so one confident sample ruins the whole batch.")
-    if not close(got, want_value):
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 `{name}` returned "
-                       f"{got.item():.4g}, yet a logit of 1000 on the wrong side costs about 1000: "
-                       "confident mistakes are capped (a sigmoid rounded to 0 or 1, then an eps or "
-                       "a clamp), so their gradient vanishes exactly when correction is needed.")
-    grad = student_grad(out, x)
-    if grad is None:
-        return detached_finding(name, "logits")
-    if not torch.isfinite(grad).all():
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 the loss of `{name}` is "
-                       "finite but its gradient holds nan/inf: an overflowing branch is still "
-                       "differentiated (torch.where computes both sides), so a single backward() "
-                       "would fill the model with nan.")
-    if not close(grad, want_grad):
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 the gradient of `{name}` is "
-                       "wrong although the value is right: saturated steps stop the gradient.")
-    return None
 
 
 def check_bce_with_logits_loss(fn: LossFn, ctx: Context) -> list[Finding]:
@@ -356,7 +220,8 @@ def check_bce_with_logits_loss(fn: LossFn, ctx: Context) -> list[Finding]:
     cases = [(big, labels)] + ([(big.reshape(3, 2) * 3, labels.reshape(3, 2))] if ctx.strict
                                else [])
     for logits, target in cases:
-        finding = _extreme_logits_problem(fn, logits.to(ctx.device), target.to(ctx.device))
+        finding = stability_problem("bce_with_logits_loss", fn, F.binary_cross_entropy_with_logits,
+                                    logits.to(ctx.device), target.to(ctx.device))
         if finding:
             return [finding]
     return []
@@ -365,7 +230,8 @@ def check_bce_with_logits_loss(fn: LossFn, ctx: Context) -> list[Finding]:
 # ---------------------------------------------------------------------------- BinaryClassifier
 
 def _forward(model: nn.Module, x: torch.Tensor, n_in: int, first: bool, batch_ok: bool) -> Any:
-    """model(x); a size error after an earlier success names what was hard-coded."""
+    """HARDCODED_BATCH_SIZE: a second batch size fails; SUBMISSION_ERROR: a second in_features
+    fails. model(x); a size error after an earlier success names what was hard-coded."""
     try:
         return model(x)
     except RuntimeError as exc:
@@ -383,6 +249,7 @@ def _forward(model: nn.Module, x: torch.Tensor, n_in: int, first: bool, batch_ok
 
 
 def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
+    """WRONG_OUTPUT_SHAPE: not one logit per sample, as a (B, 1) column."""
     if not isinstance(out, torch.Tensor):
         return Finding(Code.WRONG_OUTPUT_SHAPE, f"BinaryClassifier({n_in}) returned a "
                        f"{type(out).__name__}, not a tensor of logits.")
@@ -401,8 +268,8 @@ def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
 
 
 def _build(cls: type, n_in: int, device: str) -> nn.Module | Finding:
-    torch.manual_seed(n_in)
-    model = cls(n_in)
+    """SUBMISSION_ERROR: not an nn.Module; WRONG_PARAMETER_COUNT: no trainable parameters."""
+    model = models.build(cls, n_in, seed=n_in, device=device)
     if not isinstance(model, nn.Module):
         return Finding(Code.SUBMISSION_ERROR, f"BinaryClassifier({n_in}) is a "
                        f"{type(model).__name__}, not an nn.Module.")
@@ -410,7 +277,7 @@ def _build(cls: type, n_in: int, device: str) -> nn.Module | Finding:
         return Finding(Code.WRONG_PARAMETER_COUNT, f"BinaryClassifier({n_in}) has no trainable "
                        "parameters: layers kept in a plain list or dict (or created inside "
                        "forward) are invisible to nn.Module, so an optimizer has nothing to train.")
-    return model.to(device)
+    return model
 
 
 def _shape_problems(cls: type, ctx: Context) -> Finding | tuple[nn.Module, int]:
@@ -432,62 +299,49 @@ def _shape_problems(cls: type, ctx: Context) -> Finding | tuple[nn.Module, int]:
 
 
 def _activation_problem(model: nn.Module, n_in: int, device: str) -> Finding | None:
-    """Outputs for large, varied inputs reveal a squashing activation at the end."""
-    g = seeded_generator()
+    """ACTIVATION_ON_OUTPUT: constant or clipped outputs; SIGMOID_BEFORE_BCE_WITH_LOGITS: every
+    output in [0, 1]. Outputs for large, varied inputs reveal a squashing activation at the end."""
     model.eval()
-    with torch.no_grad():
-        out = model((torch.randn(64, n_in, generator=g) * 100).to(device)).float()
+    x = torch.randn(64, n_in, generator=seeded_generator()) * 100
+    out = models.forward(model, x.to(device)).float()
     low, high = out.min().item(), out.max().item()
-    if low >= 0 and high <= 1 and high - low > 1e-3:
-        return Finding(Code.SIGMOID_BEFORE_BCE_WITH_LOGITS, "for 64 varied inputs every output of "
-                       f"BinaryClassifier lies in [0, 1] ({low:.3g} to {high:.3g}): the model "
-                       "squashes its logits, and BCEWithLogitsLoss applies the sigmoid again, "
-                       "so training sees sigmoid(sigmoid(x)) and confident predictions are "
-                       "impossible.")
+    kind = models.output_activation(out)
     if low == high == 1.0:
         return Finding(Code.ACTIVATION_ON_OUTPUT, "every output of BinaryClassifier is exactly 1.0 "
                        "for 64 varied inputs: an activation at the end (softmax over a single "
                        "column?) makes the output constant, so nothing can be learned.")
-    if low >= 0 and bool((out == 0).any()) and high > 1:
+    if kind == "ReLU":
         return Finding(Code.ACTIVATION_ON_OUTPUT, "BinaryClassifier never outputs a negative "
                        f"logit for 64 varied inputs (min {low:.3g}, several exactly 0): an "
                        "activation at the end clips the logits, so the model cannot say 'class 0' "
                        "with confidence, and clipped samples get no gradient.")
+    if kind == "sigmoid" and high - low > 1e-3:
+        return sigmoid_before_bce_with_logits(
+            f"for 64 varied inputs every output of BinaryClassifier lies in [0, 1] ({low:.3g} to "
+            f"{high:.3g}): the model squashes its logits")
     return None
 
 
 def _learning_problem(cls: type, device: str) -> Finding | None:
-    """40 Adam steps of BCEWithLogitsLoss on a separable toy set must lower the loss clearly."""
+    """WRONG_VALUE: 40 Adam steps of BCEWithLogitsLoss on a separable toy set must lower the loss
+    clearly."""
     g = seeded_generator()
     x = torch.randn(64, 4, generator=g)
     y = (x @ torch.tensor([1.5, -2.0, 1.0, 0.5]) > 0).float().unsqueeze(1)
-    x, y = x.to(device), y.to(device)
-    torch.manual_seed(0)
-    model, loss_fn = cls(4).to(device), nn.BCEWithLogitsLoss()
-    before = _eval_loss(model, loss_fn, x, y)
+    model = models.build(cls, 4, seed=0, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    model.train()
-    for _ in range(40):
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        if loss.grad_fn is None:
-            return Finding(Code.WRONG_VALUE, "the output of BinaryClassifier has no gradient "
-                           "history back to its parameters (computed under no_grad, detached or "
-                           "rebuilt as a new tensor), so backward() cannot train it.")
-        loss.backward()
-        optimizer.step()
-    after = _eval_loss(model, loss_fn, x, y)
+    probed = models.learning_probe(model, x.to(device), y.to(device), nn.BCEWithLogitsLoss(),
+                                   optimizer, steps=40, measure_in_eval=True)
+    if probed == "detached":
+        return Finding(Code.WRONG_VALUE, "the output of BinaryClassifier has no gradient "
+                       "history back to its parameters (computed under no_grad, detached or "
+                       "rebuilt as a new tensor), so backward() cannot train it.")
+    before, after = probed
     if not after < 0.7 * before:
         return Finding(Code.WRONG_VALUE, "40 Adam steps with BCEWithLogitsLoss on a linearly "
                        f"separable toy set took BinaryClassifier(4)'s loss from {before:.3f} only "
                        f"to {after:.3f}: its output barely responds to training.")
     return None
-
-
-def _eval_loss(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    model.eval()
-    with torch.no_grad():
-        return loss_fn(model(x), y).item()
 
 
 def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:

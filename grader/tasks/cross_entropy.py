@@ -12,21 +12,19 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from grader.core.findings import Code, Finding
-from grader.core.task import Context, Task
-from grader.tasks.bce_mse import (
-    Candidate,
+from grader.checks.losses import (
     LossFn,
-    close,
+    call_on_copy,
     detached_finding,
-    explain,
     grad_problem,
-    loss_form_problem,
-    number,
     reference,
-    seeded_generator,
+    softmax_before_ce,
+    stability_problem,
     student_grad,
 )
+from grader.checks.values import Candidate, close, explain, number, seeded_generator
+from grader.core.findings import Code, Finding
+from grader.core.task import Context, Task
 
 # Logits of a very confident model: exp() of them overflows float32 (and exp(-1000) is 0).
 LARGE_LOGITS = [[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0], [0.5, -0.5, 0.0]]
@@ -58,6 +56,10 @@ def _mismatch_message(out: torch.Tensor, x: torch.Tensor, dim: int) -> str:
 
 
 def _softmax_value_problem(softmax: LossFn, x: torch.Tensor, dim: int | None) -> Finding | None:
+    """WRONG_VALUE: the input changed in place, not a tensor, another shape, or other values than
+    torch.softmax.WRONG_VALUE: the input changed in place, not a tensor, another shape, or other
+    values than
+    torch.softmax."""
     arg = x.clone()
     out = _call_softmax(softmax, arg, dim)
     if not torch.equal(arg, x):
@@ -88,7 +90,7 @@ def _softmax_cases(ctx: Context) -> list[tuple[torch.Tensor, int | None]]:
 
 
 def _large_logit_problem(softmax: LossFn, x: torch.Tensor, dim: int) -> Finding | None:
-    """Value and gradient must stay finite and right for logits around ±1000."""
+    """UNSTABLE_NUMERICS: Value and gradient must stay finite and right for logits around ±1000."""
     xs = x.clone().requires_grad_()
     out = _call_softmax(softmax, xs, dim)
     if not isinstance(out, torch.Tensor):
@@ -112,7 +114,8 @@ def _large_logit_problem(softmax: LossFn, x: torch.Tensor, dim: int) -> Finding 
 
 def _softmax_grad_problem(out: torch.Tensor, xs: torch.Tensor, dim: int,
                           large: bool = False) -> Finding | None:
-    """Gradient of a weighted sum of the output must match torch.softmax's."""
+    """WRONG_VALUE: (UNSTABLE_NUMERICS: for large logits) Gradient of a weighted sum of the output
+    must match torch.softmax's."""
     w = torch.linspace(-1.0, 2.0, out.numel(), device=xs.device).reshape(out.shape)
     got = student_grad(out * w, xs)
     if got is None:
@@ -160,7 +163,8 @@ def check_softmax(softmax: LossFn, ctx: Context) -> list[Finding]:
 
 def _target_shape_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor,
                           seen: str) -> Finding | None:
-    """If the function gives the right loss for the same targets in another format, name it."""
+    """TARGET_SHAPE: If the function gives the right loss for the same targets in another format,
+    name it."""
     b, c = x.shape
     want = F.cross_entropy(x, t).float()
     formats = [(F.one_hot(t, c).float(), f"one-hot rows shaped ({b}, {c})"),
@@ -184,11 +188,10 @@ def _ce_candidates(got: float, x: torch.Tensor, t: torch.Tensor) -> list[Candida
     ref = F.cross_entropy(x, t)
     probs = torch.softmax(x, dim=1)
     wrong = Code.WRONG_VALUE
+    twice = softmax_before_ce(f"`cross_entropy` returned {got:.4g}, which is cross-entropy "
+                              "computed on softmax(logits)")
     return [
-        (F.cross_entropy(probs, t), Code.SOFTMAX_BEFORE_CE, f"`cross_entropy` returned {got:.4g}, "
-         "which is cross-entropy computed on softmax(logits): the probabilities are passed to a "
-         "loss that applies log-softmax itself, so the model is scored on softmax(softmax(x)) "
-         "and the loss can never get near 0."),
+        (F.cross_entropy(probs, t), twice.code, twice.message),
         (ref * b, wrong, f"`cross_entropy` returned {got:.4g} for a batch of {b}, {b} times the "
          "per-sample average: the value scales with the batch size, so the step size would "
          "depend on how many samples a batch holds."),
@@ -212,17 +215,16 @@ def _ce_candidates(got: float, x: torch.Tensor, t: torch.Tensor) -> list[Candida
 def _ce_case_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
     """Value and gradient on one batch; a failure is first tested for a target-format cause."""
     want_value, want_grad = reference(F.cross_entropy, x, t)
-    xs = x.clone().requires_grad_()
     try:
-        out = ce(xs, t.clone())
+        called = call_on_copy("cross_entropy", ce, x, t)
     except Exception as exc:
         finding = _target_shape_problem(ce, x, t, f"raised {type(exc).__name__}")
         if finding:
             return finding
         raise
-    problem = loss_form_problem("cross_entropy", out)
-    if problem:
-        return problem
+    if isinstance(called, Finding):
+        return called
+    xs, out = called
     got = number(out)
     if close(got, want_value):
         return grad_problem("cross_entropy", out, xs, want_grad, "logits")
@@ -230,33 +232,6 @@ def _ce_case_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | 
                 "and class-index targets, which is not their mean cross-entropy.")
     return (_target_shape_problem(ce, x, t, f"returned {got.item():.4g}")
             or explain(got, _ce_candidates(got.item(), x, t), fallback))
-
-
-def _ce_large_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
-    """Logits of ±1000 must give torch's finite value and gradient."""
-    want_value, want_grad = reference(F.cross_entropy, x, t)
-    xs = x.clone().requires_grad_()
-    out = ce(xs, t.clone())
-    problem = loss_form_problem("cross_entropy", out)
-    if problem:
-        return problem
-    got = number(out)
-    if not torch.isfinite(got):
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 `cross_entropy` returned "
-                       f"{got.item()}: exp() overflows, or a probability underflows to exactly 0 "
-                       "before its log is taken, so one confident sample ruins the batch.")
-    if not close(got, want_value):
-        return Finding(Code.UNSTABLE_NUMERICS, f"with logits of ±1000 `cross_entropy` returned "
-                       f"{got.item():.4g}, which is wrong although small logits work: confident "
-                       "mistakes are capped (by an eps or a clamp), so they stop being corrected.")
-    grad = student_grad(out, xs)
-    if grad is None:
-        return detached_finding("cross_entropy", "logits")
-    if not torch.isfinite(grad).all() or not close(grad, want_grad):
-        return Finding(Code.UNSTABLE_NUMERICS, "with logits of ±1000 the value of `cross_entropy` "
-                       "is right but its gradient is nan/inf or wrong: an overflowing "
-                       "intermediate is still differentiated.")
-    return None
 
 
 def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
@@ -281,7 +256,8 @@ def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
     x = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0],
                       [-1000.0, 1000.0, 0.0], [2.0, 1.0, -1.0]])
     t = torch.tensor([0, 0, 2, 1])
-    finding = _ce_large_problem(ce, x.to(ctx.device), t.to(ctx.device))
+    finding = stability_problem("cross_entropy", ce, F.cross_entropy, x.to(ctx.device),
+                                t.to(ctx.device))
     return [finding] if finding else []
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from grader.checks.values import as_int
 from grader.core.findings import Code, Finding
 from grader.core.task import Context, Task
 
@@ -61,7 +61,7 @@ def _same_values(a: Any, b: torch.Tensor) -> bool:
 
 def _label_finding(y: Any, i: int, labels: torch.Tensor,
                    transform: _Transform | None) -> Finding | None:
-    """WRONG_VALUE if the label of dataset[i] is not labels[i] as it is."""
+    """WRONG_VALUE: if the label of dataset[i] is not labels[i] as it is."""
     if _same(y, labels[i]):
         return None
     if transform and _same(y, _apply(labels[i])):
@@ -78,7 +78,7 @@ def _label_finding(y: Any, i: int, labels: torch.Tensor,
 
 def _features_finding(x: Any, i: int, features: torch.Tensor,
                       transform: _Transform | None) -> Finding | None:
-    """WRONG_VALUE if the features of dataset[i] are not (transformed) features[i]."""
+    """WRONG_VALUE: if the features of dataset[i] are not (transformed) features[i]."""
     def expected(j: int) -> torch.Tensor:
         return _apply(features[j]) if transform else features[j]
 
@@ -98,7 +98,7 @@ def _features_finding(x: Any, i: int, features: torch.Tensor,
 
 def _item_finding(ds: Any, i: int, features: torch.Tensor, labels: torch.Tensor,
                   transform: _Transform | None) -> Finding | None:
-    """WRONG_VALUE if dataset[i] is not (transform(features[i]) or features[i], labels[i])."""
+    """WRONG_VALUE: if dataset[i] is not (transform(features[i]) or features[i], labels[i])."""
     try:
         item = ds[i]
     except IndexError as exc:
@@ -116,6 +116,7 @@ def _item_finding(ds: Any, i: int, features: torch.Tensor, labels: torch.Tensor,
 
 
 def _length_finding(ds: Any, features: torch.Tensor) -> Finding | None:
+    """WRONG_VALUE: len(dataset) is not the number of samples."""
     n = len(ds)
     if n != len(features):
         return Finding(Code.WRONG_VALUE, f"len(dataset) is {n} for features of shape "
@@ -126,7 +127,7 @@ def _length_finding(ds: Any, features: torch.Tensor) -> Finding | None:
 
 def _transform_timing_finding(calls: list[tuple[int, ...]], at_init: int,
                               features: torch.Tensor) -> Finding | None:
-    """WRONG_VALUE when the transform ran on the whole tensor, or only while building."""
+    """WRONG_VALUE: when the transform ran on the whole tensor, or only while building."""
     whole = tuple(features.shape)
     if whole in calls:
         return Finding(Code.WRONG_VALUE, f"the transform was called with a tensor of shape "
@@ -141,6 +142,7 @@ def _transform_timing_finding(calls: list[tuple[int, ...]], at_init: int,
 
 def _dataset_findings(cls: Any, features: torch.Tensor, labels: torch.Tensor,
                       transform: _Transform | None) -> list[Finding]:
+    """WRONG_VALUE: the dataset cannot be built, or its items or length differ."""
     ds = cls(features, labels, transform=transform) if transform else cls(features, labels)
     at_init = len(transform.calls) if transform else 0
     found = _length_finding(ds, features)
@@ -218,6 +220,7 @@ def _flat(batches: list[list[int]]) -> list[int]:
 
 
 def _coverage_finding(label: str, seen: list[int], wanted: list[int], bs: int) -> Finding | None:
+    """WRONG_VALUE: an epoch misses or repeats samples."""
     if sorted(seen) == wanted:
         return None
     n, m = len(seen), len(wanted)
@@ -232,6 +235,7 @@ def _coverage_finding(label: str, seen: list[int], wanted: list[int], bs: int) -
 
 
 def _batch_size_finding(label: str, batches: list[list[int]], bs: int) -> Finding | None:
+    """HARDCODED_BATCH_SIZE: the batches ignore batch_size."""
     sizes = [len(b) for b in batches]
     if all(s == bs for s in sizes[:-1]) and sizes and 0 < sizes[-1] <= bs:
         return None
@@ -265,6 +269,7 @@ def _call(fn: Any, n_train: int, n_test: int, bs: int | None) -> Any:
 
 
 def _loader_findings(fn: Any, n_train: int, n_test: int, bs: int) -> list[Finding]:
+    """WRONG_VALUE: make_loaders did not return two loaders, or they cover the wrong samples."""
     result = _call(fn, n_train, n_test, bs)
     if not isinstance(result, tuple | list) or len(result) != 2:
         return [Finding(Code.WRONG_VALUE, f"make_loaders returned a {type(result).__name__}; it "
@@ -288,7 +293,7 @@ def _loader_findings(fn: Any, n_train: int, n_test: int, bs: int) -> list[Findin
 
 
 def _default_batch_findings(fn: Any) -> list[Finding]:
-    """WRONG_VALUE when make_loaders(train, test) does not batch by the signature's default."""
+    """WRONG_VALUE: when make_loaders(train, test) does not batch by the signature's default."""
     loaders = _call(fn, 150, 70, None)
     sizes = [len(b) for b in _epoch(loaders[0])]
     if sizes[:2] == [64, 64]:
@@ -324,16 +329,6 @@ _ITER_CASES_STRICT = ((1, 1, False), (7, 3, False), (7, 3, True), (64, 64, True)
                       (10000, 128, False), (65, 64, False), (65, 64, True), (1000, 1000, False))
 
 
-def _as_int(value: Any) -> int | None:
-    """value as an int if it is a whole-number type (int, numpy/torch integer), else None."""
-    if isinstance(value, bool | float):
-        return None
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
-
-
 def _iterations_reason(n: int, bs: int, drop_last: bool, value: int) -> str:
     if not drop_last and value == n // bs:
         return "; without drop_last a DataLoader also yields the last, smaller batch"
@@ -343,7 +338,7 @@ def _iterations_reason(n: int, bs: int, drop_last: bool, value: int) -> str:
 
 
 def check_iterations_per_epoch(fn: Any, ctx: Context) -> list[Finding]:
-    """iterations_per_epoch(num_samples, batch_size, drop_last=False) -> int.
+    """WRONG_VALUE: iterations_per_epoch(num_samples, batch_size, drop_last=False) -> int.
 
     WRONG_VALUE  on divisible and non-divisible sizes, a dataset smaller than one batch, with and
                  without drop_last: N // B without drop_last, rounding up with drop_last (the
@@ -354,7 +349,7 @@ def check_iterations_per_epoch(fn: Any, ctx: Context) -> list[Finding]:
         got = fn(n, bs, drop_last=True) if drop_last else fn(n, bs)
         call = f"iterations_per_epoch({n}, {bs}{', drop_last=True' if drop_last else ''})"
         wanted = n // bs if drop_last else math.ceil(n / bs)
-        value = _as_int(got)
+        value = as_int(got)
         if value is None:
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}, a {type(got).__name__}: "
                             "a number of iterations is a whole number, so it should be an int.")]

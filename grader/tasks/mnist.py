@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
-import numbers
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader.checks import loops
+from grader.checks import loops, models
+from grader.checks.losses import softmax_before_ce
+from grader.checks.values import as_number, close_number, describe
 from grader.core.findings import Code, Finding
 from grader.core.runner import finding_for_exception
 from grader.core.task import Context, Task
@@ -22,54 +21,28 @@ from grader.core.task import Context, Task
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _describe(value: Any) -> str:
-    """A short description of a returned value for messages."""
-    if isinstance(value, torch.Tensor):
-        grad = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
-        return f"a tensor of shape {tuple(value.shape)}{grad}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _as_number(value: Any) -> tuple[float | None, str]:
-    """(value as a float, problem). problem: "" for a Python number, "graph" for a one-element
-    tensor that is part of an autograd graph, "tensor" for another one-element tensor, "type"
-    for anything else (None, lists, bigger tensors...)."""
-    if isinstance(value, bool):
-        return None, "type"
-    if isinstance(value, numbers.Real):
-        return float(value), ""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        number = float(loops.plain(value).detach().cpu())
-        return number, "graph" if value.requires_grad else "tensor"
-    return None, "type"
-
-
 def _number_findings(value: Any, what: str, name: str) -> tuple[float | None, list[Finding]]:
-    """The returned value as a float, and findings when it is not a plain Python number.
+    """LOSS_GRAPH_RETAINED: a returned tensor with a graph; WRONG_VALUE: any other non-number. The
+    returned value as a float, and findings when it is not a plain Python number.
 
     A tensor with a graph is LOSS_GRAPH_RETAINED. A tensor without one is refused too (the
     contract says float): on a GPU it pins device memory in a history list and breaks plotting.
     """
-    number, problem = _as_number(value)
+    number, problem = as_number(value)
     if problem == "graph":
         return number, [Finding(Code.LOSS_GRAPH_RETAINED, (
-            f"`{name}` returned {what} as {_describe(value)}: it is still part of the autograd "
+            f"`{name}` returned {what} as {describe(value)}: it is still part of the autograd "
             "graph, so every batch's graph stays in memory as long as the value lives. Keep "
             "running totals as Python numbers."))]
     if problem == "tensor":
         return number, [Finding(Code.WRONG_VALUE, (
-            f"`{name}` returned {what} as {_describe(value)} (value {number:.4g}), not as a Python"
+            f"`{name}` returned {what} as {describe(value)} (value {number:.4g}), not as a Python"
             " number: a list of such tensors keeps device memory alive and breaks plotting."))]
     if problem == "type":
         missing = " — is a `return` missing?" if value is None else ""
         return None, [Finding(Code.WRONG_VALUE, (
-            f"`{name}` returned {_describe(value)} for {what}, which is not a number{missing}."))]
+            f"`{name}` returned {describe(value)} for {what}, which is not a number{missing}."))]
     return number, []
-
-
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
 
 
 def _max_state_diff(model: nn.Module, reference: nn.Module) -> float:
@@ -81,7 +54,7 @@ def _max_state_diff(model: nn.Module, reference: nn.Module) -> float:
 
 
 def _model_device_findings(model: nn.Module, device: torch.device, name: str) -> list[Finding]:
-    """DEVICE_MISMATCH when the function moved the model off the device it was given."""
+    """DEVICE_MISMATCH: when the function moved the model off the device it was given."""
     moved = {p.device.type for p in model.parameters()} - {device.type}
     if not moved:
         return []
@@ -104,11 +77,18 @@ def _call_watched(fn: Any, args: tuple, recorder: loops.Recorder, watched: tuple
     return None, found
 
 
-def _not_callable(obj: Any, name: str) -> list[Finding]:
-    if callable(obj) and not isinstance(obj, type):
-        return []
-    return [Finding(Code.SUBMISSION_ERROR, f"`{name}` should be a function, but it is "
-                    f"{_describe(obj)}.")]
+def _first_failing_case(fn: Any, name: str, cases: tuple, judge: Any,
+                        ctx: Context) -> list[Finding]:
+    """SUBMISSION_ERROR: the name is not a function. The findings of the first case `judge` finds
+    fault with (none: the function passed)."""
+    if not (callable(fn) and not isinstance(fn, type)):
+        return [Finding(Code.SUBMISSION_ERROR, f"`{name}` should be a function, but it is "
+                        f"{describe(fn)}.")]
+    for case in cases:
+        findings = judge(fn, case, ctx, name)
+        if findings:
+            return findings
+    return []
 
 
 # --------------------------------------------------------------------------- MNISTNet
@@ -120,11 +100,6 @@ _BATCHES_STRICT = (1, 3, 5, 17)
 _COMMON_BATCHES = (64, 32, 128, 100, 16, 256, 10, 50, 8)
 
 
-def _build(cls: type[nn.Module], seed: int, device: str) -> nn.Module:
-    torch.manual_seed(seed)
-    return cls().to(device)
-
-
 def _images(batch: int, device: str, seed: int = 0) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     return torch.rand(batch, 1, 28, 28, generator=gen).to(device)  # like ToTensor(): in [0, 1]
@@ -132,14 +107,11 @@ def _images(batch: int, device: str, seed: int = 0) -> torch.Tensor:
 
 def _forward(model: nn.Module, batch: int, device: str) -> Any:
     """The output for a batch of random images, or the shape error it raised."""
-    try:
-        with torch.no_grad():
-            return model(_images(batch, device))
-    except (RuntimeError, ValueError, IndexError, TypeError) as exc:  # what bad shapes raise
-        return exc
+    return models.forward(model, _images(batch, device))
 
 
 def _parameter_findings(model: nn.Module, name: str) -> list[Finding]:
+    """WRONG_PARAMETER_COUNT: no trainable parameters, or more than MAX_PARAMS."""
     count = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if count == 0:
         return [Finding(Code.WRONG_PARAMETER_COUNT, (
@@ -162,7 +134,7 @@ def _fits(out: Any, batch: int) -> bool:
 
 def _batch_size_finding(model: nn.Module, name: str, outputs: dict,
                         device: str) -> Finding | None:
-    """HARDCODED_BATCH_SIZE when another batch size gives (B, 10); None when some batch size
+    """HARDCODED_BATCH_SIZE: when another batch size gives (B, 10); None when some batch size
     gives a wrong shape instead; otherwise re-raise the first error (the runner reports it)."""
     failed = {b: o for b, o in outputs.items() if isinstance(o, Exception)}
     worked = [b for b, o in outputs.items() if _fits(o, b)]
@@ -182,14 +154,18 @@ def _batch_size_finding(model: nn.Module, name: str, outputs: dict,
 
 def _shape_findings(model: nn.Module, name: str, sizes: tuple[int, ...],
                     device: str) -> list[Finding]:
-    outputs = {b: _forward(model, b, device) for b in sizes}
+    """WRONG_OUTPUT_SHAPE: not (B, 10) for a batch of B images (or HARDCODED_BATCH_SIZE from the
+    helper).WRONG_OUTPUT_SHAPE: not (B, 10) for a batch of B images (or HARDCODED_BATCH_SIZE from
+    the
+    helper)."""
+    outputs = models.sweep(model, lambda b: _images(b, device), sizes)
     if any(isinstance(o, Exception) for o in outputs.values()):
         finding = _batch_size_finding(model, name, outputs, device)
         if finding is not None:
             return [finding]
     for batch, out in outputs.items():
         if not isinstance(out, Exception) and not _fits(out, batch):
-            shown = f"shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else _describe(out)
+            shown = f"shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else describe(out)
             return [Finding(Code.WRONG_OUTPUT_SHAPE, (
                 f"for {_batch(batch)} of shape (1, 28, 28), `{name}` returned {shown}: "
                 "CrossEntropyLoss needs one row of 10 class scores per image."))]
@@ -197,6 +173,7 @@ def _shape_findings(model: nn.Module, name: str, sizes: tuple[int, ...],
 
 
 def _grad_findings(model: nn.Module, name: str, device: str) -> list[Finding]:
+    """WRONG_VALUE: the output does not require grad."""
     out = model(_images(4, device))
     if isinstance(out, torch.Tensor) and out.requires_grad:
         return []
@@ -206,33 +183,25 @@ def _grad_findings(model: nn.Module, name: str, device: str) -> list[Finding]:
         "train any parameter."))]
 
 
-def _output_kind(model: nn.Module, device: str) -> str:
-    """"probs": rows are probabilities; "sigmoid": all in (0, 1); "relu": >= 0 with exact
-    zeros; "nonneg": otherwise >= 0; "": some output is negative (unconstrained scores)."""
-    with torch.no_grad():
-        out = model(_images(16, device, seed=1))
-    if loops.is_probabilities(out):
-        return "probs"
-    if not bool((out >= 0).all()):
-        return ""
-    if bool((out == 0).any()):
-        return "relu"
-    return "sigmoid" if bool((out < 1).all()) else "nonneg"
+def _output_kind(model: nn.Module, device: str) -> str | None:
+    return models.output_activation(models.forward(model, _images(16, device, seed=1)))
 
 
 def _activation_findings(cls: type[nn.Module], model: nn.Module, name: str,
                          device: str) -> list[Finding]:
+    """SOFTMAX_BEFORE_CE: output rows are probabilities; ACTIVATION_ON_OUTPUT: SOFTMAX_BEFORE_CE
+    when output rows are probabilities; ACTIVATION_ON_OUTPUT when outputs
+    are never negative for three initialisations."""
     kind = _output_kind(model, device)
-    if kind == "probs":
-        return [Finding(Code.SOFTMAX_BEFORE_CE, (
-            f"every row of `{name}`'s output is non-negative and sums to 1: the network ends "
-            "with a softmax. CrossEntropyLoss applies log-softmax itself, so training would see "
-            "softmax(softmax(x)) and its gradients shrink."))]
+    if kind == "softmax":
+        return [softmax_before_ce(f"every row of `{name}`'s output is non-negative and sums to 1, "
+                                  "as after a softmax at the end of the network")]
     # One initialisation of a plain last layer can be non-negative by chance: confirm on two more.
-    if not kind or any(_output_kind(_build(cls, s, device).eval(), device) != kind for s in (1, 2)):
+    others = (models.build(cls, seed=s, device=device).eval() for s in (1, 2))
+    if not kind or any(_output_kind(m, device) != kind for m in others):
         return []
     looks = {"sigmoid": "between 0 and 1, as after a sigmoid",
-             "relu": "zero or positive, as after a ReLU"}.get(kind, "non-negative")
+             "ReLU": "zero or positive, as after a ReLU"}.get(kind, "non-negative")
     return [Finding(Code.ACTIVATION_ON_OUTPUT, (
         f"every output of `{name}` is {looks}: an activation on the last layer squashes the "
         "class scores, while CrossEntropyLoss expects unbounded scores (logits)."))]
@@ -249,35 +218,25 @@ def _separable_batch(device: str) -> tuple[torch.Tensor, torch.Tensor]:
     return x.to(device), y.to(device)
 
 
-def _seeded_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    torch.manual_seed(7)  # the same dropout masks before and after training
-    with torch.no_grad():
-        return F.cross_entropy(model(x), y).item()
-
-
 def _learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Finding]:
-    """Strict: a few Adam steps on an easy batch must lower the loss (skipped if too slow)."""
-    model = _build(cls, 3, device).train()
+    """WRONG_VALUE: Strict: a few Adam steps on an easy batch must lower the loss (skipped if too
+    slow)."""
+    model = models.build(cls, seed=3, device=device)
     x, y = _separable_batch(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    before = _seeded_loss(model, x, y)
-    for step in range(5):
-        start = time.perf_counter()
-        optimizer.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        optimizer.step()
-        if step == 0 and time.perf_counter() - start > 0.08:
-            return []  # too big to judge quickly; the other checks still apply
-    after = _seeded_loss(model, x, y)
-    if after < before:
-        return []
+    probed = models.learning_probe(model, x, y, F.cross_entropy, optimizer, steps=5,
+                                   measure_in_eval=False, step_budget=0.08)
+    if isinstance(probed, str) or probed[1] < probed[0]:
+        return []  # too big to judge quickly, or it learns; an unlearnable output is caught above
+    before, after = probed
     return [Finding(Code.WRONG_VALUE, (
         f"five Adam steps on 10 easy images did not lower the loss of `{name}` ({before:.4f} -> "
         f"{after:.4f}): the parameters the optimizer sees do not shape the output."))]
 
 
 def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
-    """MNISTNet(): (B, 1, 28, 28) -> logits (B, 10), any architecture under MAX_PARAMS.
+    """SUBMISSION_ERROR: not an nn.Module class. MNISTNet(): (B, 1, 28, 28) -> logits (B, 10), any
+    architecture under MAX_PARAMS.
 
     WRONG_PARAMETER_COUNT: no registered parameters, or more than MAX_PARAMS.
     HARDCODED_BATCH_SIZE: some batch sizes crash while another (tried: 1, 3, ..., then the usual
@@ -293,8 +252,8 @@ def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
     name = "MNISTNet"
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         return [Finding(Code.SUBMISSION_ERROR, (
-            f"`{name}` should be a class deriving from nn.Module, but it is {_describe(cls)}."))]
-    model = _build(cls, 0, ctx.device)
+            f"`{name}` should be a class deriving from nn.Module, but it is {describe(cls)}."))]
+    model = models.build(cls, seed=0, device=ctx.device)
     findings = _parameter_findings(model, name)
     model.eval()  # BatchNorm cannot train on a batch of one
     sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
@@ -360,11 +319,11 @@ def _reference_epoch(model: nn.Module, loader: DataLoader, criterion: nn.Module,
 
 def _epoch_loss_findings(value: float, losses: list[tuple[float, int]],
                          name: str) -> list[Finding]:
-    """WRONG_VALUE unless value is the mean loss per batch or per sample; names common slips."""
+    """WRONG_VALUE: unless value is the mean loss per batch or per sample; names common slips."""
     total = sum(loss for loss, _ in losses)
     weighted = sum(loss * size for loss, size in losses)
     n = sum(size for _, size in losses)
-    if _close(value, total / len(losses)) or _close(value, weighted / n):
+    if close_number(value, total / len(losses)) or close_number(value, weighted / n):
         return []
     slips = {
         "the sum of the batch losses, never divided": total,
@@ -374,7 +333,7 @@ def _epoch_loss_findings(value: float, losses: list[tuple[float, int]],
         "the size-weighted sum divided by the number of batches": weighted / len(losses),
     }
     for label, slip in slips.items():
-        if _close(value, slip):
+        if close_number(value, slip):
             return [Finding(Code.WRONG_VALUE, f"`{name}` returned {value:.4g}, which is {label}.")]
     low, high = min(loss for loss, _ in losses), max(loss for loss, _ in losses)
     return [Finding(Code.WRONG_VALUE, (
@@ -383,6 +342,7 @@ def _epoch_loss_findings(value: float, losses: list[tuple[float, int]],
 
 
 def _unexplained_difference(events: list[loops.Event], diff: float, name: str) -> Finding:
+    """WRONG_VALUE: the parameters differ from the canonical loop's, for no recorded reason."""
     kinds = [e.kind for e in events]
     runs = kinds.count("forward"), kinds.count("batch")
     extra = f" (the model ran {runs[0]} times for {runs[1]} batches)" if runs[0] != runs[1] else ""
@@ -435,15 +395,8 @@ def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
     Always: DEVICE_MISMATCH (a batch reaches model or criterion unmoved, a hard-coded .cuda()),
     LOSS_GRAPH_RETAINED (returns a tensor with a graph); a tensor without one is WRONG_VALUE.
     """
-    name = "train_one_epoch"
-    not_callable = _not_callable(fn, name)
-    if not_callable:
-        return not_callable
-    for case in _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES:
-        findings = _judge_epoch(fn, case, ctx, name)
-        if findings:
-            return findings
-    return []
+    cases = _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES
+    return _first_failing_case(fn, "train_one_epoch", cases, _judge_epoch, ctx)
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -497,11 +450,11 @@ def _eval_data(net: nn.Module, case: _EvalCase) -> tuple[TensorDataset, _EvalTru
 
 
 def _accuracy_findings(acc: float, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
-    """ACCURACY_WRONG unless acc is the fraction of correct samples; names common slips.
+    """ACCURACY_WRONG: unless acc is the fraction of correct samples; names common slips.
     `fair` is False when eval mode or the loss input was wrong (the values then differ)."""
     right = sum(c for c, _ in truth.correct)
     n, batches = sum(s for _, s in truth.correct), len(truth.correct)
-    if fair and _close(acc, right / n):
+    if fair and close_number(acc, right / n):
         return []
     slips = {
         "a percentage; an accuracy here is a fraction between 0 and 1": 100 * right / n,
@@ -514,7 +467,7 @@ def _accuracy_findings(acc: float, truth: _EvalTruth, fair: bool, name: str) -> 
         f"only {n} samples": right / (batches * truth.correct[0][1]),
     }
     for label, slip in slips.items():
-        if _close(acc, slip) and (fair or slip > 1):
+        if close_number(acc, slip) and (fair or slip > 1):
             return [Finding(Code.ACCURACY_WRONG, f"`{name}` returned an accuracy of {acc:.4g}, "
                             f"which is {label}.")]
     if fair:
@@ -530,10 +483,11 @@ def _accuracy_findings(acc: float, truth: _EvalTruth, fair: bool, name: str) -> 
 
 
 def _eval_loss_findings(value: float, truth: _EvalTruth, name: str) -> list[Finding]:
+    """WRONG_VALUE: the mean loss is neither per batch nor per sample."""
     losses = truth.losses
     per_batch = sum(loss for loss, _ in losses) / len(losses)
     per_sample = sum(loss * s for loss, s in losses) / sum(s for _, s in losses)
-    if _close(value, per_batch) or _close(value, per_sample):
+    if close_number(value, per_batch) or close_number(value, per_sample):
         return []
     return [Finding(Code.WRONG_VALUE, (
         f"`{name}` returned a mean loss of {value:.4g}, which is neither the mean per batch nor "
@@ -557,9 +511,13 @@ def _update_findings(model: nn.Module, before: dict[str, torch.Tensor],
 
 
 def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
+    """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from the
+    helpers.WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from
+    the
+    helpers."""
     if not (isinstance(result, tuple | list) and len(result) == 2):
         return [Finding(Code.WRONG_VALUE, (
-            f"`{name}` returned {_describe(result)}; it should return two numbers: the mean "
+            f"`{name}` returned {describe(result)}; it should return two numbers: the mean "
             "loss and the accuracy."))]
     loss, findings = _number_findings(result[0], "the mean loss", name)
     acc, acc_findings = _number_findings(result[1], "the accuracy", name)
@@ -604,15 +562,8 @@ def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
     pair of Python numbers. LOSS_GRAPH_RETAINED: a returned tensor still has a graph.
     DEVICE_MISMATCH and SOFTMAX_BEFORE_CE as for train_one_epoch. Strict adds batches of 3.
     """
-    name = "evaluate"
-    not_callable = _not_callable(fn, name)
-    if not_callable:
-        return not_callable
-    for case in _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES:
-        findings = _judge_eval(fn, case, ctx, name)
-        if findings:
-            return findings
-    return []
+    cases = _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES
+    return _first_failing_case(fn, "evaluate", cases, _judge_eval, ctx)
 
 
 TASKS: list[Task] = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from grader.checks import models
+from grader.checks.values import as_int, equal, first_matching
 from grader.core.findings import Code, Finding
 from grader.core.runner import student_location
 from grader.core.task import Context, Task
@@ -150,7 +151,8 @@ def _first_working_batch(model: nn.Module, spec: _Spec, device: str) -> int | No
 
 
 def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
-    """HARDCODED_BATCH_SIZE / WRONG_OUTPUT_SHAPE from forward passes at several batch sizes.
+    """HARDCODED_BATCH_SIZE: / WRONG_OUTPUT_SHAPE: HARDCODED_BATCH_SIZE / WRONG_OUTPUT_SHAPE from
+    forward passes at several batch sizes.
 
     A batch size that gives (B, 10) while another fails, a Linear whose input lost the batch
     dimension, or a model that only runs at a common hard-coded size (64, 32, ...) means the batch
@@ -234,23 +236,12 @@ _ACTIVATIONS: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor], str], ...
 )
 
 
-def _looks_activated(got: torch.Tensor) -> str | None:
-    """The activation raw logits would hardly ever look like, judged from the outputs alone."""
-    if not bool((got >= 0).all()):
-        return None  # logits from random weights have negative entries
-    if torch.allclose(got.sum(dim=1), torch.ones_like(got[:, 0]), atol=1e-4):
-        return "softmax"
-    if bool((got <= 1).all()):
-        return "sigmoid"
-    return "ReLU" if bool((got == 0).any()) else None
-
-
 def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None) -> Finding | None:
     """ACTIVATION_ON_OUTPUT: outputs equal an activation of the reference logits (or look so).
 
     `want` is None when no reference weights could be copied into the model.
     """
-    guess = _looks_activated(got) if want is None else None
+    guess = models.output_activation(got) if want is None else None
     for act, fn, seen in _ACTIVATIONS:
         if act == guess or want is not None and torch.allclose(got, fn(want), rtol=1e-4,
                                                                 atol=1e-5):
@@ -280,6 +271,7 @@ def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context)
 
 
 def _instantiate(cls: Any, name: str) -> nn.Module | Finding:
+    """SUBMISSION_ERROR: an instance instead of a class, or a class that is not an nn.Module."""
     if isinstance(cls, nn.Module):
         return Finding(Code.SUBMISSION_ERROR, f"`{name}` is a model instance, not a class: define "
                        f"`class {name}(nn.Module)` so that `{name}()` builds a fresh model.")
@@ -355,32 +347,6 @@ def check_lenet(cls: Any, ctx: Context) -> list[Finding]:
 # --------------------------------------------------------------------------- count_parameters
 
 
-def _as_int(value: Any) -> int | None:
-    """value as an int if it is a whole-number type (int, numpy/torch integer), else None."""
-    if isinstance(value, bool | float):
-        return None
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
-
-
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:  # e.g. a tensor with several values
-        return False
-
-
-def _diagnose(observed: list[Any], slips: list[tuple[str, list[Any]]]) -> str:
-    """'; <why>' for the first slip that reproduces every observed result, else ''."""
-    for why, values in slips:
-        pairs = zip(observed, values, strict=True)  # one value per case
-        if all(_equal(a, b) for a, b in pairs):
-            return f"; {why}"
-    return ""
-
-
 def _count_cases(strict: bool) -> list[tuple[str, nn.Module]]:
     frozen = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
     frozen[0].requires_grad_(False)  # a frozen "backbone"
@@ -422,7 +388,8 @@ def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
 
 
 def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
-    """count_parameters(model) -> int: the number of trainable (requires_grad) parameter values.
+    """WRONG_VALUE: count_parameters(model) -> int: the number of trainable (requires_grad)
+    parameter values.
 
     WRONG_VALUE  on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
                  CNN models; the slip that reproduces every result is named: frozen parameters
@@ -434,13 +401,13 @@ def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
     observed = [fn(model) for _, model in cases]
     for (desc, model), got in zip(cases, observed, strict=True):
         wanted = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        value = _as_int(got)
+        value = as_int(got)
         if value is None:
             return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {got!r} "
                             f"({type(got).__name__}); a number of parameters is a whole number, "
                             "so it should be an int.")]
         if value != wanted:
-            why = _diagnose(observed, _count_slips([m for _, m in cases]))
+            why = first_matching(observed, _count_slips([m for _, m in cases]))
             return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {value:,}{why}. "
                             "Only parameters that training updates count, each with as many "
                             "values as it holds.")]
@@ -470,7 +437,8 @@ def _full(args: tuple[int, ...]) -> tuple[int, int, int, int]:
 
 
 def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
-    """conv_output_size(size, kernel_size, stride=1, padding=0) = floor((size+2p-k)/s) + 1.
+    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) = floor((size+2p-k)/s)
+    + 1.
 
     WRONG_VALUE  on padded, strided and non-dividing cases (plus the two defaults); the slip that
                  reproduces every result is named: padding added once or left out, a missing +1,
@@ -482,15 +450,15 @@ def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
     for args, got in zip(cases, observed, strict=True):
         size, k, s, p = _full(args)
         wanted = (size + 2 * p - k) // s + 1
-        value = _as_int(got)
+        value = as_int(got)
         call = f"conv_output_size({', '.join(map(str, args))})"
-        if value is None and _equal(got, wanted):
+        if value is None and equal(got, wanted):
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}, a {type(got).__name__}: "
                             "a size is a whole number of pixels, so it should be an int.")]
         if value != wanted:
             slips = [(why, [f(*_full(a)) for a in cases]) for why, f in _CONV_SLIPS]
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}"
-                            f"{_diagnose(observed, slips)}.")]
+                            f"{first_matching(observed, slips)}.")]
     return []
 
 

@@ -144,14 +144,6 @@ def test_accuracy_and_loss_slips_are_named() -> None:
     assert codes(mnist._eval_loss_findings(6.0, truth, "g")) == ["WRONG_VALUE"]
 
 
-def test_returned_numbers() -> None:
-    assert mnist._as_number(0.5) == (0.5, "")
-    assert mnist._as_number(torch.tensor(0.5)) == (0.5, "tensor")
-    assert mnist._as_number(torch.tensor(0.5, requires_grad=True) * 1) == (0.5, "graph")
-    assert mnist._as_number(None) == (None, "type")
-    assert mnist._as_number(True) == (None, "type")
-
-
 # ---------------------------------------------------------------- the recorder itself
 
 

@@ -25,9 +25,9 @@ import pytest
 from conftest import ROOT
 
 from grader import analytics, feedback, sample_class, shards
-from grader.autograde import Settings, run
 from grader.classroom import diagnose, gradebook_sync, verdicts
 from grader.classroom.course import REPO, Course, environ
+from grader.classroom.grading import Settings, run
 from grader.classroom.status import load_status, status_path
 from grader.core.limits import RunOutcome, descendants
 

@@ -1,0 +1,96 @@
+"""Running a student's model: build it seeded, forward batches without raising, read what its
+output looks like, and train it for a few steps to see whether it learns at all."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+# What bad shapes and bad layers raise inside forward().
+SHAPE_ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
+
+
+def build(cls: type, *args: Any, seed: int, device: str) -> Any:
+    """cls(*args) after seeding torch, moved to device when it is a module."""
+    torch.manual_seed(seed)
+    model = cls(*args)
+    return model.to(device) if isinstance(model, nn.Module) else model
+
+
+def forward(model: nn.Module, x: torch.Tensor) -> Any:
+    """model(x) without gradients, or the shape error it raised."""
+    try:
+        with torch.no_grad():
+            return model(x)
+    except SHAPE_ERRORS as exc:
+        return exc
+
+
+def sweep(model: nn.Module, make_input: Callable[[int], torch.Tensor],
+          batches: tuple[int, ...]) -> dict[int, Any]:
+    """{batch size: output or exception} for a forward pass at each batch size."""
+    return {b: forward(model, make_input(b)) for b in batches}
+
+
+def is_probabilities(t: Any) -> bool:
+    """True for a (B, C) tensor whose rows are non-negative and sum to 1 (a softmax output)."""
+    if not isinstance(t, torch.Tensor) or t.dim() != 2 or t.shape[1] < 2:
+        return False
+    if not t.is_floating_point():
+        return False
+    with torch.no_grad():
+        t = t.as_subclass(torch.Tensor).detach()
+        sums = t.sum(dim=1)
+        return bool((t >= 0).all()) and torch.allclose(sums, torch.ones_like(sums), atol=1e-4)
+
+
+def output_activation(out: torch.Tensor) -> str | None:
+    """The activation a model's last layer seems to apply, judged from its outputs alone.
+
+    "softmax" (rows are probabilities), "sigmoid" (every value in [0, 1]), "ReLU" (never
+    negative, some exact zeros), "non-negative" (never negative), or None: some output is
+    negative, as raw scores (logits) from random weights are.
+    """
+    if not isinstance(out, torch.Tensor):
+        return None
+    if is_probabilities(out):
+        return "softmax"
+    if not bool((out >= 0).all()):
+        return None
+    if bool((out <= 1).all()):
+        return "sigmoid"
+    return "ReLU" if bool((out == 0).any()) else "non-negative"
+
+
+def learning_probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable,
+                   optimizer: torch.optim.Optimizer, steps: int, measure_in_eval: bool,
+                   step_budget: float | None = None) -> tuple[float, float] | str:
+    """(loss before, loss after) `steps` training steps on (x, y), or why it could not tell:
+    "detached" (the loss has no gradient history: nothing can train) or "slow" (the first step
+    took longer than step_budget seconds). Losses are measured without gradients, in eval mode
+    or in train mode under one seed (the same dropout masks before and after)."""
+    before = _measured_loss(model, loss_fn, x, y, measure_in_eval)
+    for step in range(steps):
+        model.train()
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        if loss.grad_fn is None:
+            return "detached"
+        loss.backward()
+        optimizer.step()
+        if step == 0 and step_budget is not None and time.perf_counter() - start > step_budget:
+            return "slow"
+    return before, _measured_loss(model, loss_fn, x, y, measure_in_eval)
+
+
+def _measured_loss(model: nn.Module, loss_fn: Callable, x: torch.Tensor, y: torch.Tensor,
+                   in_eval: bool) -> float:
+    model.train(not in_eval)
+    torch.manual_seed(7)
+    with torch.no_grad():
+        return float(loss_fn(model(x), y))
