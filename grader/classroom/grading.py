@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.classroom import diagnose, gradebook_sync, nbgrader_job
 from grader.classroom.course import REPO, Course, environ, use_venv_path
+from grader.classroom.progress import Progress
 from grader.classroom.status import (
     StudentResult,
     fingerprint,
@@ -178,7 +179,8 @@ def _run_pool(settings: Settings, jobs: list[Job], results: Results, template: P
     stop = threading.Event()
     pool = cf.ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="autograde")
     try:
-        with gradebook_sync.opened(settings.course.db_url, settings.course.course_id) as gb:
+        with (gradebook_sync.opened(settings.course.db_url, settings.course.course_id) as gb,
+              Progress(len(jobs)) as progress):
             futures = {pool.submit(_grade, settings, job, template, stop): job for job in jobs}
             for future in cf.as_completed(futures):
                 job = futures[future]
@@ -186,8 +188,7 @@ def _run_pool(settings: Settings, jobs: list[Job], results: Results, template: P
                 results[job.assignment][job.student] = result
                 job.db.unlink(missing_ok=True)
                 save(job.assignment)
-                print(f"  {job.assignment} {result.student:<22} {result.outcome:<7} "
-                      f"{result.seconds:6.1f} s  {result.reason}", flush=True)
+                progress.finished(job.assignment, result)
     finally:
         stop.set()  # only matters when interrupted: running workers kill their process trees
         pool.shutdown(wait=True, cancel_futures=True)
