@@ -4,6 +4,7 @@
     python -m grader.autograde 05_mnist_classifier --jobs 1        # serial, for comparison
     python -m grader.autograde all                                 # every assignment, one pool
     python -m grader.autograde 01_nn_module --students ada,bob --force
+    python -m grader.autograde all --dask tcp://10.0.0.5:8786      # on a Dask cluster
 
 Each (assignment, student) is graded by its own `nbgrader autograde A --student S --force`,
 N at a time, against a private copy of the gradebook, under a memory and a wall-clock limit
@@ -50,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--wall", type=float, default=3600.0,
                    help="seconds for one student's whole notebook (default 3600)")
     p.add_argument("--root", type=Path, default=REPO, help="course root (default: this repo)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+                        "tcp://10.0.0.5:8786 (the course directory must be on a filesystem "
+                        "the workers share); --jobs is then ignored")
     return p
 
 
@@ -58,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM: stop workers cleanly
     settings = Settings(Course(args.root), jobs=max(1, args.jobs), timeout=args.timeout,
                         memory_gib=args.memory_gib, wall=args.wall,
-                        rlimit_data=not gpu_visible(), force=args.force)
+                        rlimit_data=not gpu_visible(), force=args.force,
+                        dask=args.dask)
     assignments = (all_assignments(settings.course) if args.assignments == ["all"]
                    else args.assignments)
     students = args.students.split(",") if args.students else None

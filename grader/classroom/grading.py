@@ -51,6 +51,7 @@ class Settings:
     wall: float = 3600.0  # seconds for one student's whole notebook
     rlimit_data: bool = True
     force: bool = False
+    dask: str | None = None  # a Dask scheduler's address: grade there instead of a local pool
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,28 @@ def all_assignments(course: Course) -> list[str]:
                   if p.stem == p.parent.name)
 
 
-def _grade(settings: Settings, job: Job, template: Path, stop: threading.Event) -> RunOutcome:
-    """nbgrader autograde for one student against a private gradebook (in a pool thread)."""
-    shutil.copyfile(template, job.db)
+def autograde_argv(settings: Settings, job: Job) -> list[str]:
+    """nbgrader's arguments for one student's autograde against its private gradebook."""
     args = ["autograde", job.assignment, "--student", job.student, "--force"]
     if settings.timeout:
         args.append(f"--Execute.timeout={settings.timeout}")
-    argv = settings.course.nbgrader_args(*args, db_url=f"sqlite:///{job.db}")
-    threads = str(max(1, (os.cpu_count() or 1) // settings.jobs))  # no oversubscription
-    env = environ({"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
+    return settings.course.nbgrader_args(*args, db_url=f"sqlite:///{job.db}")
+
+
+def job_environ(parallel: int) -> dict[str, str]:
+    """The environment of a student's run: torch threads shared out among `parallel` runs."""
+    threads = str(max(1, (os.cpu_count() or 1) // parallel))  # no oversubscription
+    return environ({"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
+
+
+def _grade(settings: Settings, job: Job, template: Path, stop: threading.Event) -> RunOutcome:
+    """nbgrader autograde for one student against a private gradebook (in a pool thread)."""
+    shutil.copyfile(template, job.db)
     limit = int(settings.memory_gib * 2**30)
-    proc = _FORKSERVER.Process(target=nbgrader_job.run, args=(argv,), name=job.student,
-                               kwargs={"cwd": REPO, "log": job.log, "env": env,
+    proc = _FORKSERVER.Process(target=nbgrader_job.run, args=(autograde_argv(settings, job),),
+                               name=job.student,
+                               kwargs={"cwd": REPO, "log": job.log,
+                                       "env": job_environ(settings.jobs),
                                        "data_bytes": limit if settings.rlimit_data else 0})
     with _START_LOCK:
         proc.start()
@@ -179,19 +190,32 @@ def _run_pool(settings: Settings, jobs: list[Job], results: Results, template: P
     stop = threading.Event()
     pool = cf.ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="autograde")
     try:
-        with (gradebook_sync.opened(settings.course.db_url, settings.course.course_id) as gb,
-              Progress(len(jobs)) as progress):
-            futures = {pool.submit(_grade, settings, job, template, stop): job for job in jobs}
-            for future in cf.as_completed(futures):
-                job = futures[future]
-                result = _conclude(settings, gb, job, future.result())
-                results[job.assignment][job.student] = result
-                job.db.unlink(missing_ok=True)
-                save(job.assignment)
-                progress.finished(job.assignment, result)
+        futures = {pool.submit(_grade, settings, job, template, stop): job for job in jobs}
+        collect(settings, futures, cf.as_completed, results, save)
     finally:
         stop.set()  # only matters when interrupted: running workers kill their process trees
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def collect(settings: Settings, futures: dict, as_completed, results: Results, save) -> None:
+    """As each future (a RunOutcome, or an exception: the run was lost) completes, merge its
+    student into gradebook.db, record the result and show the progress (main thread only)."""
+    with (gradebook_sync.opened(settings.course.db_url, settings.course.course_id) as gb,
+          Progress(len(futures)) as progress):
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                run = future.result()
+            except Exception as exc:  # e.g. the worker grading it died, twice
+                result = StudentResult(job.student, "failed", fingerprint=job.fingerprint,
+                                       reason=f"its grading run was lost: {type(exc).__name__}: "
+                                              f"{str(exc)[:200]}; run again to regrade")
+            else:
+                result = _conclude(settings, gb, job, run)
+            results[job.assignment][job.student] = result
+            job.db.unlink(missing_ok=True)
+            save(job.assignment)
+            progress.finished(job.assignment, result)
 
 
 def run(settings: Settings, assignments: list[str],
@@ -205,7 +229,14 @@ def run(settings: Settings, assignments: list[str],
         write_status(course, assignment, results[assignment],
                      {"jobs": settings.jobs, "wall_seconds": round(time.monotonic() - start, 1)})
 
-    with course_lock(course), tempfile.TemporaryDirectory(prefix="autograde-") as tmp:
+    # Private gradebooks go where every grading process can reach them: on a cluster, the
+    # course directory (a shared filesystem); locally, the system's temporary directory.
+    scratch = course.root / "reports" / "autograde" if settings.dask else None
+    runner = _run_pool
+    if settings.dask:
+        from grader.classroom.cluster import run_on_cluster as runner  # imports distributed
+    with (course_lock(course),
+          tempfile.TemporaryDirectory(prefix="autograde-", dir=scratch) as tmp):
         jobs: list[Job] = []
         for assignment in assignments:
             sync_assignment(course, assignment)
@@ -215,7 +246,7 @@ def run(settings: Settings, assignments: list[str],
         template = Path(tmp) / "template.db"
         gradebook_sync.snapshot(course.db_path, template)
         try:
-            _run_pool(settings, jobs, results, template, save)
+            runner(settings, jobs, results, template, save)
         finally:
             for assignment in assignments:
                 save(assignment)

@@ -4,10 +4,13 @@ Importing nbgrader (nbconvert, jupyter_client, SQLAlchemy...) costs about 3 s of
 400 would pay it 400 times. grader.autograde starts its workers from a multiprocessing
 "forkserver" that has preloaded this module, so each worker is a fork with nbgrader already
 imported, and runs exactly what the `nbgrader` command line runs (NbGraderApp.launch_instance).
+On a Dask worker the same function runs as `python -m grader.classroom.nbgrader_job`, its
+arguments as JSON on stdin (grader.classroom.cluster).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -30,3 +33,9 @@ def run(argv: list[str], *, cwd: Path, log: Path, env: dict[str, str], data_byte
     os.environ.update(env)  # the kernel nbgrader starts inherits this environment
     sys.argv = ["nbgrader", *argv]
     NbGraderApp.launch_instance(argv)
+
+
+if __name__ == "__main__":
+    request = json.load(sys.stdin)
+    run(request["argv"], cwd=Path(request["cwd"]), log=Path(request["log"]), env=request["env"],
+        data_bytes=request["data_bytes"])
