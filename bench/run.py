@@ -131,6 +131,51 @@ def bench_autograde() -> list[Row]:
     return rows
 
 
+def _local_cluster(workers: int):
+    """A scheduler and `workers` single-threaded worker processes on 127.0.0.1 (as `dask
+    scheduler` / `dask worker` would start them); returns (address, processes)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                               "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)]
+    procs += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"],
+                               **quiet) for _ in range(workers)]
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(workers, timeout=120)
+    return address, procs
+
+
+def bench_cluster() -> list[Row]:
+    """The sample class of 04 through a 2-worker Dask cluster vs a local pool of 2."""
+    import tempfile
+
+    class_ = ["correct", "softmax_before_ce", "unstable_softmax", "unfinished",
+              "patches_torch", "calls_sys_exit"]
+    address, procs = _local_cluster(2)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _sample_course(Path(tmp), class_, "04_cross_entropy")
+            local = _autograde_seconds(Path(tmp), "04_cross_entropy", 2, class_)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "grader.autograde", "04_cross_entropy",
+                            "--root", tmp, "--force", "--dask", address], cwd=ROOT,
+                           capture_output=True, check=True)
+            cluster = time.perf_counter() - start
+    finally:
+        for proc in procs:
+            proc.terminate()
+    return [(f"class of {len(class_)}, 04, Dask 2 workers", f"{cluster:.1f} s",
+             f"--jobs 2 {local:.1f} s; ratio {cluster / local:.2f}x")]
+
+
 # --- 3. notebook execution ------------------------------------------------------------------
 
 def bench_notebooks() -> list[Row]:
@@ -219,6 +264,7 @@ def bench_loaders() -> list[Row]:
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "checks": bench_checks,
     "autograde": bench_autograde,
+    "cluster": bench_cluster,
     "loaders": bench_loaders,
     "notebooks": bench_notebooks,
 }
