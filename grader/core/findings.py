@@ -23,6 +23,7 @@ class Code(StrEnum):
     LOSS_GRAPH_RETAINED = "LOSS_GRAPH_RETAINED"
     DEVICE_MISMATCH = "DEVICE_MISMATCH"
     ACCURACY_WRONG = "ACCURACY_WRONG"
+    ACCURACY_BELOW_TARGET = "ACCURACY_BELOW_TARGET"
     WRONG_OUTPUT_SHAPE = "WRONG_OUTPUT_SHAPE"
     WRONG_PARAMETER_COUNT = "WRONG_PARAMETER_COUNT"
     HARDCODED_BATCH_SIZE = "HARDCODED_BATCH_SIZE"
@@ -55,6 +56,7 @@ MEANING: dict[Code, str] = {
     Code.LOSS_GRAPH_RETAINED: "a loss tensor, with its autograd graph, outlived its batch",
     Code.DEVICE_MISMATCH: "a model or tensor was not on the device it was given",
     Code.ACCURACY_WRONG: "the accuracy is not the fraction of samples predicted right",
+    Code.ACCURACY_BELOW_TARGET: "the trained model, re-measured, misses the accuracy target",
     Code.WRONG_OUTPUT_SHAPE: "a result has another shape than its contract",
     Code.WRONG_PARAMETER_COUNT: "trainable parameters differ from the architecture asked for",
     Code.HARDCODED_BATCH_SIZE: "works for one batch size only",

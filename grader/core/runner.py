@@ -117,8 +117,9 @@ def run_check(
     and return the verdict."""
     ctx = Context(device=device or default_device(), strict=strict)
     if obj is MISSING:
-        findings = [Finding(Code.NOT_IMPLEMENTED, f"`{task.name}` is not defined yet: write it in "
-                            "the cell marked YOUR CODE HERE and run that cell first.")]
+        findings = [Finding(Code.NOT_IMPLEMENTED, task.missing or (
+            f"`{task.name}` is not defined yet: write it in the cell marked YOUR CODE HERE and "
+            "run that cell first."))]
     else:
         tampered = integrity.tampered_names()
         if tampered:

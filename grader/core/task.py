@@ -37,6 +37,7 @@ class Task:
     points:  nbgrader points of the hidden-test cell for this task.
     hint:    one or two sentences shown on request; points at the idea, never the answer.
     catches: the finding codes this check can emit (documentation and test coverage).
+    missing: what NOT_IMPLEMENTED says when the name does not exist (default: define it).
     """
 
     id: str
@@ -45,6 +46,7 @@ class Task:
     points: float
     hint: str
     catches: tuple[Code, ...] = field(default_factory=tuple)
+    missing: str = ""
 
     @property
     def notebook(self) -> str:

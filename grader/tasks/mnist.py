@@ -566,6 +566,54 @@ def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
     return _first_failing_case(fn, "evaluate", cases, _judge_eval, ctx)
 
 
+# --------------------------------------------------------------------------- the trained model
+
+TARGET_ACCURACY = 0.97
+_MEAN, _STD = 0.1307, 0.3081  # the notebook's Normalize((0.1307,), (0.3081,))
+
+
+def _mnist_test_split() -> tuple[torch.Tensor, torch.Tensor]:
+    """The MNIST test images (N, 1, 28, 28), normalised as in the notebook, and their labels,
+    read with torchvision's own class from data_cache/."""
+    from torchvision import datasets
+
+    from grader.data import DATA_DIR
+
+    test = datasets.MNIST(root=DATA_DIR, train=False, download=False)
+    x = (test.data.unsqueeze(1).float() / 255 - _MEAN) / _STD
+    return x, test.targets
+
+
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of (x, y) the model gets right, in eval mode, without gradients, on its device."""
+    device = next(model.parameters(), torch.empty(0)).device
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(y), 500):
+            out = model(x[start:start + 500].to(device))
+            correct += int((out.argmax(dim=1).cpu() == y[start:start + 500]).sum())
+    return correct / len(y)
+
+
+def check_trained_model(model: Any, ctx: Context) -> list[Finding]:
+    """ACCURACY_BELOW_TARGET: the trained `model`, re-measured on the MNIST test split in eval
+    mode, classifies fewer than TARGET_ACCURACY of the images right. SUBMISSION_ERROR: `model`
+    is not an nn.Module. (A notebook whose training never ran has no `model`: the task's
+    `missing` message says so.)"""
+    if not isinstance(model, nn.Module):
+        return [Finding(Code.SUBMISSION_ERROR, f"`model` should be the trained network, but it "
+                        f"is {describe(model)}.")]
+    x, y = _mnist_test_split()
+    reached = _accuracy(model, x, y)
+    if reached >= TARGET_ACCURACY:
+        return []
+    return [Finding(Code.ACCURACY_BELOW_TARGET, (
+        f"re-measured on the {len(y):,} MNIST test images, the trained `model` classifies "
+        f"{reached:.2%} of them right, below the {TARGET_ACCURACY:.0%} this exercise asks for: "
+        "read the learning curves, then change the model or the training and train again."))]
+
+
 TASKS: list[Task] = [
     Task(
         id="mnist.MNISTNet",
@@ -602,5 +650,16 @@ TASKS: list[Task] = [
         catches=(Code.EVAL_MODE_MISSING, Code.NO_GRAD_MISSING, Code.UPDATES_IN_EVAL,
                  Code.ACCURACY_WRONG, Code.WRONG_VALUE, Code.LOSS_GRAPH_RETAINED,
                  Code.DEVICE_MISMATCH, Code.SOFTMAX_BEFORE_CE, Code.SUBMISSION_ERROR),
+    ),
+    Task(
+        id="mnist.model",
+        name="model",
+        check=check_trained_model,
+        points=2,
+        hint="If the training loss still falls at the last epoch, train longer; if the training "
+             "accuracy is high but the validation accuracy is not, the model is overfitting.",
+        catches=(Code.ACCURACY_BELOW_TARGET, Code.SUBMISSION_ERROR),
+        missing="there is no trained `model` yet: the training cell has not run (finish the "
+                "exercises above, then run the training and test cells).",
     ),
 ]

@@ -146,3 +146,9 @@ def test_grade_raises_with_the_findings_when_wrong(capsys) -> None:
         grader.grade("nn_module.conv_output_size", off_by_one)
     assert "hidden checks" in capsys.readouterr().out
     grader.grade("nn_module.conv_output_size", correct)  # passes silently apart from the verdict
+
+
+def test_a_missing_trained_model_says_the_training_never_ran() -> None:
+    result = run_check(get_task("mnist.model"), MISSING, device="cpu", strict=True)
+    assert result.codes == ["NOT_IMPLEMENTED"]
+    assert "training cell has not run" in result.findings[0].message
