@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup data lab test lint notebooks
+.PHONY: setup data lab test lint notebooks student-kit
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ lint: $(STAMP)
 
 notebooks: $(STAMP)  ## regenerate notebooks/ from solutions/ (nbgrader generate_assignment)
 	$(BIN)/python -m grader.release
+
+student-kit: $(STAMP)  ## what students receive: dist/student-kit/ and dist/student-kit.zip
+	$(BIN)/python -m grader.kit
 
 .PHONY: autograde-demo
 DEMO_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
