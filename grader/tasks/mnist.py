@@ -45,6 +45,13 @@ def _number_findings(value: Any, what: str, name: str) -> tuple[float | None, li
     return number, []
 
 
+def _unless_named(new: list[Finding], found: list[Finding]) -> list[Finding]:
+    """`new` without a LOSS_GRAPH_RETAINED the loop already named (one observation, one finding)."""
+    if not any(f.code is Code.LOSS_GRAPH_RETAINED for f in found):
+        return new
+    return [f for f in new if f.code is not Code.LOSS_GRAPH_RETAINED]
+
+
 def _max_state_diff(model: nn.Module, reference: nn.Module) -> float:
     """Largest absolute difference over parameters and buffers (BatchNorm statistics included)."""
     diffs = [(a.detach().cpu().double() - b.detach().cpu().double()).abs().max().item()
@@ -373,8 +380,9 @@ def _judge_epoch(fn: Any, case: _TrainCase, ctx: Context, name: str) -> list[Fin
     if diff > 1e-4:
         findings += loops.diagnose_training(recorder.events, name) or [
             _unexplained_difference(recorder.events, diff, name)]
+    findings += loops.diagnose_graphs(recorder.events, name)
     number, value_findings = _number_findings(value, "the mean loss", name)
-    findings += value_findings
+    findings += _unless_named(value_findings, findings)
     if diff <= 1e-4 and number is not None:
         findings += _epoch_loss_findings(number, losses, name)
     return findings
@@ -393,7 +401,8 @@ def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
     TRAIN_MODE_NOT_SET (model.training False at forward), SOFTMAX_BEFORE_CE (criterion gets
     probabilities), WRONG_VALUE (no forward/backward/step at all, or an unexplained difference).
     Always: DEVICE_MISMATCH (a batch reaches model or criterion unmoved, a hard-coded .cuda()),
-    LOSS_GRAPH_RETAINED (returns a tensor with a graph); a tensor without one is WRONG_VALUE.
+    LOSS_GRAPH_RETAINED (earlier batches' graphs still alive during the loop, or a returned tensor
+    with a graph); a returned tensor without one is WRONG_VALUE.
     """
     cases = _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES
     return _first_failing_case(fn, "train_one_epoch", cases, _judge_epoch, ctx)
@@ -543,10 +552,11 @@ def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Findi
     findings = loops.diagnose_device(recorder.events, name, ctx.device)
     findings += _model_device_findings(model, device, name)
     findings += loops.diagnose_evaluation(recorder.events, name)
+    findings += loops.diagnose_graphs(recorder.events, name)
     findings += _update_findings(model, before, findings, name)
     unfair = (Code.EVAL_MODE_MISSING, Code.SOFTMAX_BEFORE_CE, Code.UPDATES_IN_EVAL)
     fair = not any(f.code in unfair for f in findings)
-    return findings + _result_findings(result, truth, fair, name)
+    return findings + _unless_named(_result_findings(result, truth, fair, name), findings)
 
 
 def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
@@ -559,7 +569,8 @@ def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
     UPDATES_IN_EVAL: backward/step ran, gradients stored or parameters changed.
     ACCURACY_WRONG: not the fraction of correct samples (names percentages, per-batch means,
     counts over batches). WRONG_VALUE: mean loss neither per batch nor per sample, or not a
-    pair of Python numbers. LOSS_GRAPH_RETAINED: a returned tensor still has a graph.
+    pair of Python numbers. LOSS_GRAPH_RETAINED: earlier batches' graphs still alive during the
+    loop (only possible without no_grad), or a returned tensor still has a graph.
     DEVICE_MISMATCH and SOFTMAX_BEFORE_CE as for train_one_epoch. Strict adds batches of 3.
     """
     cases = _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES
