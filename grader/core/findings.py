@@ -30,6 +30,7 @@ class Code(StrEnum):
     WRONG_VALUE = "WRONG_VALUE"
     TARGET_SHAPE = "TARGET_SHAPE"
     SHUFFLE_SETTINGS = "SHUFFLE_SETTINGS"
+    BUILTIN_USED = "BUILTIN_USED"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
     TAMPERING = "TAMPERING"
     SUBMISSION_ERROR = "SUBMISSION_ERROR"
@@ -62,6 +63,8 @@ MEANING: dict[Code, str] = {
     Code.WRONG_VALUE: "a value or gradient differs from torch's own result",
     Code.TARGET_SHAPE: "targets in another shape or format than the loss expects",
     Code.SHUFFLE_SETTINGS: "shuffling on the wrong loader, or not at all",
+    Code.BUILTIN_USED: "torch's ready-made function was called where the exercise asks for "
+                       "the formula",
     Code.NOT_IMPLEMENTED: "the exercise is not done yet",
     Code.TAMPERING: "the submission replaced torch, builtins or the grader",
     Code.SUBMISSION_ERROR: "the submission crashed, or defines the wrong kind of object",

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.checks import models
+from grader.checks import calls, models
 from grader.checks.losses import (
     LossFn,
     broadcast_message,
@@ -377,12 +377,15 @@ TASKS: list[Task] = [
                  Code.TARGET_SHAPE),
     ),
     Task(
-        id="bce_mse.bce_with_logits_loss", name="bce_with_logits_loss",
-        check=check_bce_with_logits_loss, points=3,
+        id="bce_mse.bce_with_logits_loss", name="bce_with_logits_loss", points=3,
+        check=calls.from_the_formula(
+            check_bce_with_logits_loss, calls.BCE, "bce_with_logits_loss",
+            "the loss worked out from the formula of its section (building blocks such as "
+            "`exp`, `log1p`, `clamp` or `softplus` are fine)"),
         hint="Work on the logits directly and never form sigmoid(x) before the log: rewrite the "
-             "loss so that exp() only ever sees a number <= 0, or use a function built for it.",
+             "loss so that exp() only ever sees a number <= 0 (softplus is built for that).",
         catches=(Code.SIGMOID_BEFORE_BCE_WITH_LOGITS, Code.UNSTABLE_NUMERICS, Code.WRONG_VALUE,
-                 Code.WRONG_OUTPUT_SHAPE, Code.TARGET_SHAPE),
+                 Code.WRONG_OUTPUT_SHAPE, Code.TARGET_SHAPE, Code.BUILTIN_USED),
     ),
     Task(
         id="bce_mse.BinaryClassifier", name="BinaryClassifier", check=check_binary_classifier,

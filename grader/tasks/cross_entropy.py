@@ -12,6 +12,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from grader.checks import calls
 from grader.checks.losses import (
     LossFn,
     call_on_copy,
@@ -263,19 +264,24 @@ def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
 
 TASKS: list[Task] = [
     Task(
-        id="cross_entropy.softmax", name="softmax", check=check_softmax, points=4,
+        id="cross_entropy.softmax", name="softmax", points=4,
+        check=calls.from_the_formula(check_softmax, calls.SOFTMAX, "softmax", (
+            "a softmax written from its formula (exponentials over their sum along `dim`), "
+            "not torch's")),
         hint="Softmax does not change when the same number is subtracted from every logit of a "
              "slice: choose one that keeps exp() from overflowing, and do every reduction along "
              "`dim` so the result still lines up with the input.",
-        catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS),
+        catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
     Task(
-        id="cross_entropy.cross_entropy", name="cross_entropy", check=check_cross_entropy,
-        points=6,
+        id="cross_entropy.cross_entropy", name="cross_entropy", points=6,
+        check=calls.from_the_formula(check_cross_entropy, calls.CROSS_ENTROPY, "cross_entropy", (
+            "cross-entropy written by hand from the logits (log-probabilities computed in log "
+            "space; building blocks such as `torch.logsumexp` are fine)")),
         hint="Cross-entropy takes raw logits and one class index per sample: it needs the "
              "log-probability of each sample's target class, computed stably from the logits, "
              "averaged over the batch.",
         catches=(Code.SOFTMAX_BEFORE_CE, Code.WRONG_VALUE, Code.WRONG_OUTPUT_SHAPE,
-                 Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS),
+                 Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
 ]
