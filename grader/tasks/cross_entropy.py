@@ -202,6 +202,11 @@ def _ce_candidates(got: float, x: torch.Tensor, t: torch.Tensor) -> list[Candida
         (F.nll_loss(F.log_softmax(x, dim=0), t), wrong, f"`cross_entropy` returned {got:.4g}: "
          "the logits are normalised over the batch dimension (dim 0) instead of over each "
          "sample's classes."),
+        (-F.log_softmax(x, dim=1)[:, t].mean(), wrong, f"`cross_entropy` returned {got:.4g}, "
+         f"the mean of a {b}×{b} block of log-probabilities: every sample's row was indexed "
+         f"with all {b} targets of the batch (`[:, targets]` picks columns for every row), not "
+         "with its own target only, so each sample is scored against the other samples' "
+         "classes too."),
         (-ref, wrong, f"`cross_entropy` returned {got:.4g}, a negative number: minimising it "
          "would make the target classes less likely."),
         (F.nll_loss(x, t), wrong, f"`cross_entropy` returned {got:.4g}, minus the mean logit of "

@@ -519,6 +519,22 @@ def _update_findings(model: nn.Module, before: dict[str, torch.Tensor],
         "or update it with evaluation data."))]
 
 
+def _swap_finding(first: float | None, second: float | None, truth: _EvalTruth,
+                  name: str) -> Finding | None:
+    """WRONG_VALUE: the pair came back as (accuracy, mean loss), the reverse of the contract."""
+    if first is None or second is None:
+        return None
+    right = sum(c for c, _ in truth.correct) / sum(s for _, s in truth.correct)
+    if not close_number(first, right) or _eval_loss_findings(second, truth, name):
+        return None
+    if not _eval_loss_findings(first, truth, name):
+        return None  # the first value is a right loss as well: no swap to name
+    return Finding(Code.WRONG_VALUE, (
+        f"`{name}` returned ({first:.4g}, {second:.4g}): the first value is the accuracy and the "
+        "second the mean loss, the reverse of the order asked for (mean loss, accuracy). Code that "
+        "unpacks the pair, like the training loop of this notebook, would mix the two up."))
+
+
 def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
     """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from the
     helpers.WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from
@@ -530,6 +546,9 @@ def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> l
             "loss and the accuracy."))]
     loss, findings = _number_findings(result[0], "the mean loss", name)
     acc, acc_findings = _number_findings(result[1], "the accuracy", name)
+    swap = _swap_finding(loss, acc, truth, name) if fair and not findings + acc_findings else None
+    if swap is not None:
+        return [swap]
     findings += acc_findings
     if acc is not None:
         findings += _accuracy_findings(acc, truth, fair, name)
