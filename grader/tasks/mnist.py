@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from grader.checks import loops, models
 from grader.checks.losses import softmax_before_ce
 from grader.checks.values import as_number, close_number, describe
 from grader.core.findings import Code, Finding
-from grader.core.runner import finding_for_exception
+from grader.core.runner import finding_for_exception, student_location
 from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- shared helpers
@@ -557,6 +558,28 @@ def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> l
     return findings
 
 
+_CLASSES = 3  # outputs of _eval_net
+_SIZE_CLASH = re.compile(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)")
+
+
+def _prediction_axis_finding(exc: RuntimeError, case: _EvalCase, name: str) -> Finding | None:
+    """ACCURACY_WRONG: the run crashed comparing one value per class with one label per sample
+    (the predictions were taken along the batch dimension)."""
+    clash = _SIZE_CLASH.search(str(exc))
+    batches = {case.batch, case.n % case.batch or case.batch}
+    if clash is None:
+        return None
+    sizes = {int(clash.group(1)), int(clash.group(2))}
+    if _CLASSES not in sizes or not (sizes - {_CLASSES}) <= batches or len(sizes) != 2:
+        return None
+    batch = (sizes - {_CLASSES}).pop()
+    return Finding(Code.ACCURACY_WRONG, (
+        f"`{name}` crashed comparing {_CLASSES} predictions with the {batch} labels of a batch "
+        f"({str(exc).splitlines()[0][:160]}){student_location(exc)}: the model scores "
+        f"{_CLASSES} classes, so the predictions came out one per class instead of one per "
+        "sample: the highest score was looked for along the wrong dimension."))
+
+
 def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Finding]:
     device = torch.device(ctx.device)
     net = _eval_net(case.seed)
@@ -565,7 +588,13 @@ def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Findi
     before = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     recorder, criterion = loops.Recorder(device), nn.CrossEntropyLoss()
     args = (model, recorder.loader(dataset, case.batch), criterion, device)
-    result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
+    try:
+        result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
+    except RuntimeError as exc:
+        axis = _prediction_axis_finding(exc, case, name)
+        if axis is None:
+            raise
+        return [axis]
     if crashed is not None:
         return crashed
     findings = loops.diagnose_device(recorder.events, name, ctx.device)
