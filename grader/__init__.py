@@ -41,6 +41,8 @@ def _run(task_id: str, obj: Any, strict: bool, device: str | None):
     task = get_task(task_id)
     result = run_check(task, _lookup(task.name, obj, depth=2), device=device, strict=strict)
     print(format_result(result, task, strict=strict))
+    if result.note:  # on stdout: stderr in a grade cell costs the student its points
+        print(result.note)
     return result
 
 

@@ -9,7 +9,10 @@ watched through torch's own hooks (never by patching torch):
   whether the batch was moved; a forward hook on its last layer hooks the output tensor, whose
   gradient hook fires as `backward()` starts, before any parameter gradient changes;
 * a forward pre-hook on the criterion records what it was given (probabilities? moved?);
-* a step pre-hook on the optimizer records the parameter gradients `step()` is about to use.
+* a step pre-hook on the optimizer records the parameter gradients `step()` is about to use;
+* the output's autograd node carries a tag (in its `metadata`, which lives exactly as long as the
+  node), so each time the loader hands out a batch, and once more when it runs out, the recorder
+  counts how many earlier batches' graphs are still reachable from something the code kept.
 
 Everything is undone when `Recorder.watching` exits. Reading the log is the job of the small pure
 `diagnose_*` functions below, which turn a list of events into findings.
@@ -18,6 +21,8 @@ Everything is undone when `Recorder.watching` exits. Reading the log is the job 
 from __future__ import annotations
 
 import contextlib
+import gc
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +40,15 @@ from grader.core.findings import Code, Finding
 class Event:
     """One thing the student's code did, in the order it happened."""
 
-    kind: str  # "batch" | "forward" | "loss" | "backward" | "step" | "move"
+    kind: str  # "batch" | "forward" | "loss" | "backward" | "step" | "move" | "end"
     training: bool = False  # forward: model.training as the model ran
     grad_enabled: bool = False  # forward: torch.is_grad_enabled() (False under inference_mode too)
     unmoved: tuple[str, ...] = ()  # forward/loss: "input"/"target" that arrived without a move
     probs: bool = False  # loss: the criterion's input rows were probabilities (>= 0, sum to 1)
     grads: str = ""  # backward/step: parameter grads at that moment: "none" | "zero" | "nonzero"
     detail: str = ""  # move: the call, e.g. ".cuda()" or ".to(cuda)"
+    stale: int = 0  # batch/end: graphs of batches before the previous one that are still alive
+    graphs: int = 0  # batch/end: batches whose forward built a graph so far
 
 
 _ACTIVE: list[Recorder] = []  # the recorder whose run is in progress (innermost last)
@@ -114,12 +121,52 @@ def grad_state(params: Sequence[torch.Tensor]) -> str:
     return "nonzero" if any(bool(g.detach().any()) for g in grads) else "zero"
 
 
+class _GraphTag:
+    """Put in an autograd node's metadata: it is freed exactly when the node is."""
+
+
+_TAG_KEY = "grader.loops.graph_tag"
+
+
+class _WatchedLoader(DataLoader):
+    """A DataLoader that tells the recorder when an iteration over it runs out."""
+
+    def __init__(self, *args: Any, on_end: Any, **kwargs: Any) -> None:
+        self._on_end = on_end
+        super().__init__(*args, **kwargs)
+
+    def __iter__(self) -> Iterator:
+        yield from super().__iter__()
+        self._on_end()
+
+
 class Recorder:
     """Collects the events of one run of student code on a watched model."""
 
     def __init__(self, device: str | torch.device) -> None:
         self.device_type = torch.device(device).type
         self.events: list[Event] = []
+        self._graphs: list[weakref.ref] = []  # one per forward that built a graph, in order
+
+    def _stale_graphs(self) -> int:
+        """Graphs still alive, not counting the most recent one (its variables may still hold
+        it legitimately). A count that looks high is confirmed after a garbage collection."""
+        count = sum(ref() is not None for ref in self._graphs[:-1])
+        if count >= 2:
+            gc.collect()
+            count = sum(ref() is not None for ref in self._graphs[:-1])
+        return count
+
+    def _graph_event(self, kind: str, detail: str = "") -> Event:
+        return Event(kind, detail=detail, stale=self._stale_graphs(), graphs=len(self._graphs))
+
+    def _tag_graph(self, output: torch.Tensor) -> None:
+        node = output.grad_fn
+        if node is None:
+            return
+        tag = _GraphTag()
+        node.metadata[_TAG_KEY] = tag
+        self._graphs.append(weakref.ref(tag))
 
     def add(self, event: Event) -> None:
         if self in _ACTIVE:  # ignore hooks firing after the run (e.g. a late backward())
@@ -128,13 +175,15 @@ class Recorder:
     def collate(self, samples: list) -> list:
         """DataLoader collate_fn: records the batch and marks its tensors `Unmoved`."""
         batch = default_collate(samples)
-        self.add(Event("batch", detail=str(len(samples))))
+        self.add(self._graph_event("batch", detail=str(len(samples))))
         return [t.as_subclass(Unmoved) if isinstance(t, torch.Tensor) else t for t in batch]
 
     def loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
-        """A real DataLoader (in order, own RNG) whose batches are recorded and marked."""
-        return DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=self.collate,
-                          generator=torch.Generator())
+        """A real DataLoader (in order, own RNG) whose batches are recorded and marked, and whose
+        end is recorded too (with the graphs still alive then)."""
+        return _WatchedLoader(dataset, batch_size=batch_size, shuffle=False,
+                              collate_fn=self.collate, generator=torch.Generator(),
+                              on_end=lambda: self.add(self._graph_event("end")))
 
     def _on_forward(self, model: nn.Module):
         def hook(module: nn.Module, args: tuple) -> tuple | None:
@@ -151,6 +200,8 @@ class Recorder:
         def hook(module: nn.Module, args: tuple, output: Any) -> None:
             if isinstance(output, torch.Tensor) and output.requires_grad:
                 output.register_hook(on_backward)
+                if self in _ACTIVE:
+                    self._tag_graph(output)
         return hook
 
     def _on_loss(self, module: nn.Module, args: tuple) -> tuple | None:
@@ -351,3 +402,19 @@ def diagnose_evaluation(events: Sequence[Event], name: str) -> list[Finding]:
             f"during `{name}` {' and '.join(updates)}: evaluation must only measure the model; "
             "gradients or updates computed on evaluation data leak it into training.")))
     return findings + diagnose_softmax(events, name)
+
+
+def diagnose_graphs(events: Sequence[Event], name: str) -> list[Finding]:
+    """LOSS_GRAPH_RETAINED: while the loop ran, the autograd graphs of two or more batches before
+    the previous one were still alive (something kept a tensor that is part of each graph)."""
+    marks = [e for e in events if e.kind in ("batch", "end")]
+    worst = max(marks, key=lambda e: e.stale, default=None)
+    if worst is None or worst.stale < 2:
+        return []
+    when = "when the loader ran out" if worst.kind == "end" else "during the epoch"
+    return [Finding(Code.LOSS_GRAPH_RETAINED, (
+        f"{when}, the autograd graphs of {worst.stale} earlier batches of `{name}` (out of "
+        f"{worst.graphs}) were still alive: a tensor that is part of each batch's graph (a loss "
+        "or an output) was kept after its batch, so autograd could free none of them. Memory "
+        "then grows with every batch; on a full epoch on a GPU that ends in 'CUDA out of "
+        "memory' after some iterations."))]

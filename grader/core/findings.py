@@ -27,10 +27,12 @@ class Code(StrEnum):
     WRONG_OUTPUT_SHAPE = "WRONG_OUTPUT_SHAPE"
     WRONG_PARAMETER_COUNT = "WRONG_PARAMETER_COUNT"
     HARDCODED_BATCH_SIZE = "HARDCODED_BATCH_SIZE"
+    HARDCODED_INPUT_WIDTH = "HARDCODED_INPUT_WIDTH"
     UNSTABLE_NUMERICS = "UNSTABLE_NUMERICS"
     WRONG_VALUE = "WRONG_VALUE"
     TARGET_SHAPE = "TARGET_SHAPE"
     SHUFFLE_SETTINGS = "SHUFFLE_SETTINGS"
+    BUILTIN_USED = "BUILTIN_USED"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
     TAMPERING = "TAMPERING"
     SUBMISSION_ERROR = "SUBMISSION_ERROR"
@@ -60,10 +62,13 @@ MEANING: dict[Code, str] = {
     Code.WRONG_OUTPUT_SHAPE: "a result has another shape than its contract",
     Code.WRONG_PARAMETER_COUNT: "trainable parameters differ from the architecture asked for",
     Code.HARDCODED_BATCH_SIZE: "works for one batch size only",
+    Code.HARDCODED_INPUT_WIDTH: "layers sized for one input width, not the one passed in",
     Code.UNSTABLE_NUMERICS: "inf/nan or lost precision for large but valid inputs",
     Code.WRONG_VALUE: "a value or gradient differs from torch's own result",
     Code.TARGET_SHAPE: "targets in another shape or format than the loss expects",
     Code.SHUFFLE_SETTINGS: "shuffling on the wrong loader, or not at all",
+    Code.BUILTIN_USED: "torch's ready-made function was called where the exercise asks for "
+                       "the formula",
     Code.NOT_IMPLEMENTED: "the exercise is not done yet",
     Code.TAMPERING: "the submission replaced torch, builtins or the grader",
     Code.SUBMISSION_ERROR: "the submission crashed, or defines the wrong kind of object",

@@ -16,6 +16,7 @@ class Result:
     max_score: float
     device: str
     findings: list[Finding] = field(default_factory=list)
+    note: str = ""  # what the checked code wrote to stderr or warned, in one line (not in JSON)
 
     @property
     def codes(self) -> list[str]:

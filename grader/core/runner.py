@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from grader.core import integrity
+from grader.core.capture import captured
 from grader.core.findings import Code, Finding
 from grader.core.paths import PACKAGE
 from grader.core.result import Result
@@ -114,8 +115,10 @@ def run_check(
     seconds: float | None = DEFAULT_TIME_LIMIT,
 ) -> Result:
     """NOT_IMPLEMENTED: the name is missing. Check `obj` (the student's definition of task.name)
-    and return the verdict."""
+    and return the verdict. What the checked code writes to stderr, or warns, is kept back and
+    summed up in `Result.note`."""
     ctx = Context(device=device or default_device(), strict=strict)
+    note = ""
     if obj is MISSING:
         findings = [Finding(Code.NOT_IMPLEMENTED, task.missing or (
             f"`{task.name}` is not defined yet: write it in the cell marked YOUR CODE HERE and "
@@ -125,10 +128,12 @@ def run_check(
         if tampered:
             findings = [_tamper_finding(tampered)]
         else:
-            findings = _run_guarded(task, obj, ctx, seconds)
+            with captured() as output:  # stderr in a grade cell would cost the student its points
+                findings = _run_guarded(task, obj, ctx, seconds)
+            note = output.note()
             tampered = integrity.tampered_names()
             if tampered:
                 findings = [_tamper_finding(tampered)]
     passed = not findings
     return Result(task=task.id, passed=passed, score=task.points if passed else 0.0,
-                  max_score=task.points, device=ctx.device, findings=findings)
+                  max_score=task.points, device=ctx.device, findings=findings, note=note)

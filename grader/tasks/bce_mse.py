@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.checks import models
+from grader.checks import calls, models
 from grader.checks.losses import (
     LossFn,
     broadcast_message,
@@ -229,23 +229,57 @@ def check_bce_with_logits_loss(fn: LossFn, ctx: Context) -> list[Finding]:
 
 # ---------------------------------------------------------------------------- BinaryClassifier
 
+def _first_linear_width(model: nn.Module) -> int | None:
+    """in_features of the model's first nn.Linear (in registration order), if any."""
+    return next((m.in_features for m in model.modules() if isinstance(m, nn.Linear)
+                 and not isinstance(m, nn.modules.lazy.LazyModuleMixin)), None)
+
+
+def _width_problem(model: nn.Module, x: torch.Tensor, n_in: int, text: str) -> Finding | None:
+    """HARDCODED_INPUT_WIDTH: BinaryClassifier(n_in) fails with a size error on (B, n_in), while
+    its first Linear layer expects another width w and BinaryClassifier(w) works on (B, w)."""
+    width = _first_linear_width(model)
+    if width is None or width == n_in or _works_at_width(type(model), width, x.device) is None:
+        return None
+    return Finding(Code.HARDCODED_INPUT_WIDTH, (
+        f"BinaryClassifier({n_in}) fails on a batch shaped {tuple(x.shape)} ({text}), while "
+        f"BinaryClassifier({width}) works on a batch of {width} features: the first layer's "
+        f"input size is fixed at {width} whatever in_features says, so the model only fits "
+        "inputs of that one width."))
+
+
+def _works_at_width(cls: type, width: int, device: torch.device | str) -> nn.Module | None:
+    """BinaryClassifier(width), when it maps a (4, width) batch to a tensor; else None."""
+    try:
+        model = models.build(cls, width, seed=width, device=str(device)).eval()
+        out = model(torch.randn(4, width, generator=seeded_generator()).to(device))
+    except Exception:
+        return None
+    return model if isinstance(out, torch.Tensor) else None
+
+
 def _forward(model: nn.Module, x: torch.Tensor, n_in: int, first: bool, batch_ok: bool) -> Any:
-    """HARDCODED_BATCH_SIZE: a second batch size fails; SUBMISSION_ERROR: a second in_features
-    fails. model(x); a size error after an earlier success names what was hard-coded."""
+    """HARDCODED_BATCH_SIZE: a second batch size fails; HARDCODED_INPUT_WIDTH: the layers are
+    sized for another in_features. model(x); a size error names what was hard-coded."""
     try:
         return model(x)
     except RuntimeError as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        if first or ("shape" not in text and "size" not in text):
+        if "shape" not in text and "size" not in text:
+            raise
+        width = None if batch_ok else _width_problem(model, x, n_in, text)
+        if width is not None:
+            return width
+        if first:
             raise
         if batch_ok:  # this in_features worked with another batch size
             return Finding(Code.HARDCODED_BATCH_SIZE, f"BinaryClassifier({n_in}) works for one "
                            f"batch size but fails on a batch shaped {tuple(x.shape)} ({text}): "
                            "a batch size is hard-coded; the last batch of an epoch is often "
                            "smaller.")
-        return Finding(Code.SUBMISSION_ERROR, f"BinaryClassifier({n_in}) fails on a batch shaped "
-                       f"{tuple(x.shape)} ({text}): its layers do not seem to be sized from the "
-                       "in_features argument.")
+        return Finding(Code.HARDCODED_INPUT_WIDTH, f"BinaryClassifier({n_in}) fails on a batch "
+                       f"shaped {tuple(x.shape)} ({text}) although another in_features worked: "
+                       "its layers do not follow the in_features argument.")
 
 
 def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
@@ -344,11 +378,24 @@ def _learning_problem(cls: type, device: str) -> Finding | None:
     return None
 
 
+def _at_fixed_width(cls: type, device: str) -> list[Finding]:
+    """The output checks, run at the one width a hard-coded model accepts (a second mistake)."""
+    width = _first_linear_width(models.build(cls, 5, seed=5, device=device))
+    model = _works_at_width(cls, width, device) if width else None
+    if model is None:
+        return []
+    out = models.forward(model, torch.randn(8, width, generator=seeded_generator()).to(device))
+    problem = _output_shape_problem(out, width, 8) or _activation_problem(model, width, device)
+    return [problem] if problem else []
+
+
 def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
     """BinaryClassifier(in_features) maps (B, in_features) to raw logits shaped (B, 1).
 
     Detects: output (B,) or (B, k != 1), or not a tensor (WRONG_OUTPUT_SHAPE); in_features
-    ignored, seen as a size error with a second in_features (SUBMISSION_ERROR); a batch size
+    ignored, seen as a size error while the model works at its first Linear's width
+    (HARDCODED_INPUT_WIDTH; the output checks then run at that width, so a second mistake is
+    reported too); a batch size
     hard-coded, seen as a size error with a second batch size (HARDCODED_BATCH_SIZE); no
     registered parameters (WRONG_PARAMETER_COUNT); outputs all in [0, 1] for large varied
     inputs (SIGMOID_BEFORE_BCE_WITH_LOGITS); outputs never negative with exact zeros, or all
@@ -356,6 +403,8 @@ def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
     on separable data barely lowers (WRONG_VALUE).
     """
     built = _shape_problems(cls, ctx)
+    if isinstance(built, Finding) and built.code is Code.HARDCODED_INPUT_WIDTH:
+        return [built, *_at_fixed_width(cls, ctx.device)]
     if isinstance(built, Finding):
         return [built]
     finding = _activation_problem(*built, ctx.device) or _learning_problem(cls, ctx.device)
@@ -377,12 +426,15 @@ TASKS: list[Task] = [
                  Code.TARGET_SHAPE),
     ),
     Task(
-        id="bce_mse.bce_with_logits_loss", name="bce_with_logits_loss",
-        check=check_bce_with_logits_loss, points=3,
+        id="bce_mse.bce_with_logits_loss", name="bce_with_logits_loss", points=3,
+        check=calls.from_the_formula(
+            check_bce_with_logits_loss, calls.BCE, "bce_with_logits_loss",
+            "the loss worked out from the formula of its section (building blocks such as "
+            "`exp`, `log1p`, `clamp` or `softplus` are fine)"),
         hint="Work on the logits directly and never form sigmoid(x) before the log: rewrite the "
-             "loss so that exp() only ever sees a number <= 0, or use a function built for it.",
+             "loss so that exp() only ever sees a number <= 0 (softplus is built for that).",
         catches=(Code.SIGMOID_BEFORE_BCE_WITH_LOGITS, Code.UNSTABLE_NUMERICS, Code.WRONG_VALUE,
-                 Code.WRONG_OUTPUT_SHAPE, Code.TARGET_SHAPE),
+                 Code.WRONG_OUTPUT_SHAPE, Code.TARGET_SHAPE, Code.BUILTIN_USED),
     ),
     Task(
         id="bce_mse.BinaryClassifier", name="BinaryClassifier", check=check_binary_classifier,
@@ -391,6 +443,6 @@ TASKS: list[Task] = [
              "giving one raw number per sample, shaped like the targets.",
         catches=(Code.WRONG_OUTPUT_SHAPE, Code.SIGMOID_BEFORE_BCE_WITH_LOGITS,
                  Code.ACTIVATION_ON_OUTPUT, Code.WRONG_PARAMETER_COUNT, Code.HARDCODED_BATCH_SIZE,
-                 Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+                 Code.HARDCODED_INPUT_WIDTH, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
     ),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from grader.checks import calls
 from grader.checks.losses import (
     LossFn,
     call_on_copy,
@@ -201,6 +202,11 @@ def _ce_candidates(got: float, x: torch.Tensor, t: torch.Tensor) -> list[Candida
         (F.nll_loss(F.log_softmax(x, dim=0), t), wrong, f"`cross_entropy` returned {got:.4g}: "
          "the logits are normalised over the batch dimension (dim 0) instead of over each "
          "sample's classes."),
+        (-F.log_softmax(x, dim=1)[:, t].mean(), wrong, f"`cross_entropy` returned {got:.4g}, "
+         f"the mean of a {b}×{b} block of log-probabilities: every sample's row was indexed "
+         f"with all {b} targets of the batch (`[:, targets]` picks columns for every row), not "
+         "with its own target only, so each sample is scored against the other samples' "
+         "classes too."),
         (-ref, wrong, f"`cross_entropy` returned {got:.4g}, a negative number: minimising it "
          "would make the target classes less likely."),
         (F.nll_loss(x, t), wrong, f"`cross_entropy` returned {got:.4g}, minus the mean logit of "
@@ -263,19 +269,24 @@ def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
 
 TASKS: list[Task] = [
     Task(
-        id="cross_entropy.softmax", name="softmax", check=check_softmax, points=4,
+        id="cross_entropy.softmax", name="softmax", points=4,
+        check=calls.from_the_formula(check_softmax, calls.SOFTMAX, "softmax", (
+            "a softmax written from its formula (exponentials over their sum along `dim`), "
+            "not torch's")),
         hint="Softmax does not change when the same number is subtracted from every logit of a "
              "slice: choose one that keeps exp() from overflowing, and do every reduction along "
              "`dim` so the result still lines up with the input.",
-        catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS),
+        catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
     Task(
-        id="cross_entropy.cross_entropy", name="cross_entropy", check=check_cross_entropy,
-        points=6,
+        id="cross_entropy.cross_entropy", name="cross_entropy", points=6,
+        check=calls.from_the_formula(check_cross_entropy, calls.CROSS_ENTROPY, "cross_entropy", (
+            "cross-entropy written by hand from the logits (log-probabilities computed in log "
+            "space; building blocks such as `torch.logsumexp` are fine)")),
         hint="Cross-entropy takes raw logits and one class index per sample: it needs the "
              "log-probability of each sample's target class, computed stably from the logits, "
              "averaged over the batch.",
         catches=(Code.SOFTMAX_BEFORE_CE, Code.WRONG_VALUE, Code.WRONG_OUTPUT_SHAPE,
-                 Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS),
+                 Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
 ]

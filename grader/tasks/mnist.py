@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from grader.checks import loops, models
 from grader.checks.losses import softmax_before_ce
 from grader.checks.values import as_number, close_number, describe
 from grader.core.findings import Code, Finding
-from grader.core.runner import finding_for_exception
+from grader.core.runner import finding_for_exception, student_location
 from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- shared helpers
@@ -43,6 +44,13 @@ def _number_findings(value: Any, what: str, name: str) -> tuple[float | None, li
         return None, [Finding(Code.WRONG_VALUE, (
             f"`{name}` returned {describe(value)} for {what}, which is not a number{missing}."))]
     return number, []
+
+
+def _unless_named(new: list[Finding], found: list[Finding]) -> list[Finding]:
+    """`new` without a LOSS_GRAPH_RETAINED the loop already named (one observation, one finding)."""
+    if not any(f.code is Code.LOSS_GRAPH_RETAINED for f in found):
+        return new
+    return [f for f in new if f.code is not Code.LOSS_GRAPH_RETAINED]
 
 
 def _max_state_diff(model: nn.Module, reference: nn.Module) -> float:
@@ -373,8 +381,9 @@ def _judge_epoch(fn: Any, case: _TrainCase, ctx: Context, name: str) -> list[Fin
     if diff > 1e-4:
         findings += loops.diagnose_training(recorder.events, name) or [
             _unexplained_difference(recorder.events, diff, name)]
+    findings += loops.diagnose_graphs(recorder.events, name)
     number, value_findings = _number_findings(value, "the mean loss", name)
-    findings += value_findings
+    findings += _unless_named(value_findings, findings)
     if diff <= 1e-4 and number is not None:
         findings += _epoch_loss_findings(number, losses, name)
     return findings
@@ -393,7 +402,8 @@ def check_train_one_epoch(fn: Any, ctx: Context) -> list[Finding]:
     TRAIN_MODE_NOT_SET (model.training False at forward), SOFTMAX_BEFORE_CE (criterion gets
     probabilities), WRONG_VALUE (no forward/backward/step at all, or an unexplained difference).
     Always: DEVICE_MISMATCH (a batch reaches model or criterion unmoved, a hard-coded .cuda()),
-    LOSS_GRAPH_RETAINED (returns a tensor with a graph); a tensor without one is WRONG_VALUE.
+    LOSS_GRAPH_RETAINED (earlier batches' graphs still alive during the loop, or a returned tensor
+    with a graph); a returned tensor without one is WRONG_VALUE.
     """
     cases = _TRAIN_CASES_STRICT if ctx.strict else _TRAIN_CASES
     return _first_failing_case(fn, "train_one_epoch", cases, _judge_epoch, ctx)
@@ -510,6 +520,22 @@ def _update_findings(model: nn.Module, before: dict[str, torch.Tensor],
         "or update it with evaluation data."))]
 
 
+def _swap_finding(first: float | None, second: float | None, truth: _EvalTruth,
+                  name: str) -> Finding | None:
+    """WRONG_VALUE: the pair came back as (accuracy, mean loss), the reverse of the contract."""
+    if first is None or second is None:
+        return None
+    right = sum(c for c, _ in truth.correct) / sum(s for _, s in truth.correct)
+    if not close_number(first, right) or _eval_loss_findings(second, truth, name):
+        return None
+    if not _eval_loss_findings(first, truth, name):
+        return None  # the first value is a right loss as well: no swap to name
+    return Finding(Code.WRONG_VALUE, (
+        f"`{name}` returned ({first:.4g}, {second:.4g}): the first value is the accuracy and the "
+        "second the mean loss, the reverse of the order asked for (mean loss, accuracy). Code that "
+        "unpacks the pair, like the training loop of this notebook, would mix the two up."))
+
+
 def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
     """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from the
     helpers.WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from
@@ -521,12 +547,37 @@ def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> l
             "loss and the accuracy."))]
     loss, findings = _number_findings(result[0], "the mean loss", name)
     acc, acc_findings = _number_findings(result[1], "the accuracy", name)
+    swap = _swap_finding(loss, acc, truth, name) if fair and not findings + acc_findings else None
+    if swap is not None:
+        return [swap]
     findings += acc_findings
     if acc is not None:
         findings += _accuracy_findings(acc, truth, fair, name)
     if loss is not None and fair:
         findings += _eval_loss_findings(loss, truth, name)
     return findings
+
+
+_CLASSES = 3  # outputs of _eval_net
+_SIZE_CLASH = re.compile(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)")
+
+
+def _prediction_axis_finding(exc: RuntimeError, case: _EvalCase, name: str) -> Finding | None:
+    """ACCURACY_WRONG: the run crashed comparing one value per class with one label per sample
+    (the predictions were taken along the batch dimension)."""
+    clash = _SIZE_CLASH.search(str(exc))
+    batches = {case.batch, case.n % case.batch or case.batch}
+    if clash is None:
+        return None
+    sizes = {int(clash.group(1)), int(clash.group(2))}
+    if _CLASSES not in sizes or not (sizes - {_CLASSES}) <= batches or len(sizes) != 2:
+        return None
+    batch = (sizes - {_CLASSES}).pop()
+    return Finding(Code.ACCURACY_WRONG, (
+        f"`{name}` crashed comparing {_CLASSES} predictions with the {batch} labels of a batch "
+        f"({str(exc).splitlines()[0][:160]}){student_location(exc)}: the model scores "
+        f"{_CLASSES} classes, so the predictions came out one per class instead of one per "
+        "sample: the highest score was looked for along the wrong dimension."))
 
 
 def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Finding]:
@@ -537,16 +588,23 @@ def _judge_eval(fn: Any, case: _EvalCase, ctx: Context, name: str) -> list[Findi
     before = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     recorder, criterion = loops.Recorder(device), nn.CrossEntropyLoss()
     args = (model, recorder.loader(dataset, case.batch), criterion, device)
-    result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
+    try:
+        result, crashed = _call_watched(fn, args, recorder, (model, criterion), name, ctx.device)
+    except RuntimeError as exc:
+        axis = _prediction_axis_finding(exc, case, name)
+        if axis is None:
+            raise
+        return [axis]
     if crashed is not None:
         return crashed
     findings = loops.diagnose_device(recorder.events, name, ctx.device)
     findings += _model_device_findings(model, device, name)
     findings += loops.diagnose_evaluation(recorder.events, name)
+    findings += loops.diagnose_graphs(recorder.events, name)
     findings += _update_findings(model, before, findings, name)
     unfair = (Code.EVAL_MODE_MISSING, Code.SOFTMAX_BEFORE_CE, Code.UPDATES_IN_EVAL)
     fair = not any(f.code in unfair for f in findings)
-    return findings + _result_findings(result, truth, fair, name)
+    return findings + _unless_named(_result_findings(result, truth, fair, name), findings)
 
 
 def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
@@ -559,7 +617,8 @@ def check_evaluate(fn: Any, ctx: Context) -> list[Finding]:
     UPDATES_IN_EVAL: backward/step ran, gradients stored or parameters changed.
     ACCURACY_WRONG: not the fraction of correct samples (names percentages, per-batch means,
     counts over batches). WRONG_VALUE: mean loss neither per batch nor per sample, or not a
-    pair of Python numbers. LOSS_GRAPH_RETAINED: a returned tensor still has a graph.
+    pair of Python numbers. LOSS_GRAPH_RETAINED: earlier batches' graphs still alive during the
+    loop (only possible without no_grad), or a returned tensor still has a graph.
     DEVICE_MISMATCH and SOFTMAX_BEFORE_CE as for train_one_epoch. Strict adds batches of 3.
     """
     cases = _EVAL_CASES_STRICT if ctx.strict else _EVAL_CASES

@@ -184,7 +184,7 @@ def test_recorder_logs_a_training_loop_and_removes_its_hooks() -> None:
             loss.backward()  # no zero_grad: the second backward finds old gradients
             optimizer.step()
     kinds = [e.kind for e in recorder.events]
-    assert kinds == ["batch", "forward", "loss", "backward", "step"] * 3
+    assert kinds == ["batch", "forward", "loss", "backward", "step"] * 3 + ["end"]
     backs = [e.grads for e in recorder.events if e.kind == "backward"]
     assert backs == ["none", "nonzero", "nonzero"]
     assert all(e.unmoved == ("target",) for e in recorder.events if e.kind == "loss")
@@ -206,3 +206,48 @@ def test_recorder_records_modes_and_stops_recording_after_the_block() -> None:
     before = len(recorder.events)
     model(torch.randn(2, 4)).sum().backward()
     assert len(recorder.events) == before
+
+
+# ---------------------------------------------------------------- graphs kept alive
+
+
+def test_diagnose_graphs_names_the_worst_moment() -> None:
+    ok = [Event("batch", stale=0, graphs=k) for k in range(4)] + [Event("end", stale=1, graphs=4)]
+    assert record.diagnose_graphs(ok, "f") == []
+    kept = [Event("batch", stale=max(k - 1, 0), graphs=k) for k in range(4)]
+    found = record.diagnose_graphs([*kept, Event("end", stale=3, graphs=4)], "f")
+    assert codes(found) == ["LOSS_GRAPH_RETAINED"]
+    assert "3 earlier batches" in found[0].message and "loader ran out" in found[0].message
+
+
+def _stale_after_epoch(keep) -> list[int]:
+    """Stale-graph counts a recorder logs for one epoch in which `keep(loss)` runs per batch."""
+    model, criterion, optimizer, data = _parts()
+    recorder = Recorder("cpu")
+    with recorder.watching(model, criterion, optimizer):
+        for x, y in recorder.loader(data, batch_size=2):
+            optimizer.zero_grad()
+            loss = criterion(model(x.to("cpu")), y.to("cpu"))
+            loss.backward()
+            optimizer.step()
+            keep(loss)
+    return [e.stale for e in recorder.events if e.kind in ("batch", "end")]
+
+
+def test_recorder_counts_graphs_kept_alive_by_the_loop() -> None:
+    kept: list[torch.Tensor] = []
+    assert _stale_after_epoch(kept.append) == [0, 0, 1, 2, 3, 4]  # 5 batches of 2
+    numbers: list[float] = []
+    assert _stale_after_epoch(lambda loss: numbers.append(loss.item())) == [0] * 6
+    detached: list[torch.Tensor] = []
+    assert _stale_after_epoch(lambda loss: detached.append(loss.detach())) == [0] * 6
+
+
+def test_recorder_tags_no_graph_under_no_grad() -> None:
+    model, criterion, _, data = _parts()
+    recorder = Recorder("cpu")
+    kept = []
+    with recorder.watching(model, criterion), torch.no_grad():
+        for x, y in recorder.loader(data, batch_size=2):
+            kept.append(criterion(model(x.to("cpu")), y.to("cpu")))
+    assert [e.stale for e in recorder.events if e.kind in ("batch", "end")] == [0] * 6
