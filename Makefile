@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup data lab test lint notebooks
+.PHONY: setup system-data data lab instructor test lint notebooks
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) data  ## venv + dependencies + datasets
 
-data: $(STAMP)  ## fill data_cache/ (offline-capable)
+# Offline FashionMNIST comes from Debian's dataset-fashion-mnist. Install it when it is missing,
+# data_cache/ lacks FashionMNIST and apt-get can run (as root, or through password-less sudo);
+# otherwise `grader.data prepare` says what to install.
+DEBIAN_FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo -n)
+
+system-data:
+	@if [ ! -d $(DEBIAN_FASHION_DIR) ] && [ ! -f data_cache/FashionMNIST/raw/train-images-idx3-ubyte ] \
+	    && command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; \
+	then \
+	  echo "installing Debian's dataset-fashion-mnist (FashionMNIST, offline) with apt-get"; \
+	  $(AS_ROOT) apt-get update -qq && $(AS_ROOT) apt-get install -y -qq dataset-fashion-mnist \
+	    || echo "apt-get could not install dataset-fashion-mnist"; \
+	fi
+
+data: $(STAMP) system-data  ## fill data_cache/ (offline-capable)
 	$(BIN)/python -m grader.data prepare
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -29,8 +44,26 @@ $(LAB_SETTINGS): $(STAMP)
 	@mkdir -p $(dir $@)
 	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
 
-lab: setup $(LAB_SETTINGS)  ## open JupyterLab on the student notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+# The student's Lab leaves out nbgrader's instructor tools (Formgrader, Create Assignment, the
+# course list): a config folder first on JUPYTER_CONFIG_PATH turns off their Lab plugins and
+# server extensions. `make instructor` opens the Lab with everything.
+STUDENT_CONFIG := $(VENV)/etc/student-lab
+STUDENT_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, \
+  "@jupyter/nbgrader:create-assignment": true, "@jupyter/nbgrader:course-list": true}}
+STUDENT_SERVER_CONFIG := {"ServerApp": {"jpserver_extensions": { \
+  "nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false}}}
+
+$(STUDENT_CONFIG)/labconfig/page_config.json: Makefile $(STAMP)
+	@mkdir -p $(dir $@)
+	@echo '$(STUDENT_SERVER_CONFIG)' > $(STUDENT_CONFIG)/jupyter_server_config.json
+	@echo '$(STUDENT_PAGE_CONFIG)' > $@
+
+lab: setup $(LAB_SETTINGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the student's Lab
+	JUPYTER_CONFIG_PATH=$(CURDIR)/$(STUDENT_CONFIG) \
+	  $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+instructor: setup $(LAB_SETTINGS)  ## JupyterLab on the course folder, with nbgrader's Formgrader
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
