@@ -44,6 +44,16 @@ $(LAB_SETTINGS): $(STAMP)
 	@mkdir -p $(dir $@)
 	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
 
+# LaTeX in HTML exports renders offline: MathJax from the installed jupyter-server-mathjax
+# (grader/core/mathjax.py), for the Lab's "Save and Export As" and for `jupyter nbconvert`.
+ETC := $(VENV)/etc/jupyter
+MATHJAX_CONFIG := $(ETC)/jupyter_server_config.d/course-mathjax.json
+$(MATHJAX_CONFIG): $(STAMP)
+	@mkdir -p $(dir $@)
+	@$(BIN)/python -c 'import json; from grader.core.mathjax import url; \
+	  print(json.dumps({"HTMLExporter": {"mathjax_url": url()}} if url() else {}))' > $@
+	@cp $@ $(ETC)/jupyter_nbconvert_config.json
+
 # The student's Lab leaves out nbgrader's instructor tools (Formgrader, Create Assignment, the
 # course list): a config folder first on JUPYTER_CONFIG_PATH turns off their Lab plugins and
 # server extensions. `make instructor` opens the Lab with everything.
@@ -58,11 +68,12 @@ $(STUDENT_CONFIG)/labconfig/page_config.json: Makefile $(STAMP)
 	@echo '$(STUDENT_SERVER_CONFIG)' > $(STUDENT_CONFIG)/jupyter_server_config.json
 	@echo '$(STUDENT_PAGE_CONFIG)' > $@
 
-lab: setup $(LAB_SETTINGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the student's Lab
+LAB_CONFIGS := $(LAB_SETTINGS) $(MATHJAX_CONFIG)
+lab: setup $(LAB_CONFIGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the student's Lab
 	JUPYTER_CONFIG_PATH=$(CURDIR)/$(STUDENT_CONFIG) \
 	  $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-instructor: setup $(LAB_SETTINGS)  ## JupyterLab on the course folder, with nbgrader's Formgrader
+instructor: setup $(LAB_CONFIGS)  ## JupyterLab on the whole course, with nbgrader's Formgrader
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup  ## the whole test suite (what CI runs)
