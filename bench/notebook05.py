@@ -76,7 +76,7 @@ def main() -> None:
     if not args.beside_autograde:
         run_notebook()
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         course = Path(tmp) / "course"
         shutil.copytree(ROOT, course, ignore=shutil.ignore_patterns(
             ".venv", ".git", "data_cache", "submitted", "autograded", "feedback", "*.db"))
@@ -87,6 +87,7 @@ def main() -> None:
         finally:
             os.killpg(grading.pid, 15)
             grading.wait()
+            time.sleep(2)                              # let the last worker finish writing
 
 
 if __name__ == "__main__":
