@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/notebook05.py                    # the solution notebook, alone
     .venv/bin/python bench/notebook05.py --beside-autograde # while a class of 04 is autograded
+    .venv/bin/python bench/notebook05.py --notebook OLD.ipynb  # an older version, to compare
 
 Runs solutions/05 top to bottom with nbclient (as a student's "Run All" does) and prints the
 training cell's own "N epochs in S s" line, the wall time of the training cell and of the hidden
@@ -42,11 +43,11 @@ def _text(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
 
 
-def run_notebook() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+def run_notebook(notebook: Path) -> None:
+    nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
     total = time.perf_counter() - start
     training = next(c for c in nb.cells if "progress = tqdm(" in c.source)
     accuracy = next(c for c in nb.cells
@@ -71,10 +72,11 @@ def autograde_loop(course: Path) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beside-autograde", action="store_true")
+    parser.add_argument("--notebook", type=Path, default=NOTEBOOK)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if not args.beside_autograde:
-        run_notebook()
+        run_notebook(args.notebook)
         return
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         course = Path(tmp) / "course"
@@ -83,7 +85,7 @@ def main() -> None:
         grading = autograde_loop(course)
         try:
             time.sleep(5)
-            run_notebook()
+            run_notebook(args.notebook)
         finally:
             os.killpg(grading.pid, 15)
             grading.wait()
