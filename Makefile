@@ -39,10 +39,13 @@ data: $(STAMP) system-data  ## fill data_cache/ (offline-capable)
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-# Offline classrooms: don't ask students whether to fetch Jupyter news.
-$(LAB_SETTINGS): $(STAMP)
+# Offline classrooms: don't ask students whether to fetch Jupyter news. Widget state is saved with
+# the notebook, so a reopened notebook shows its finished progress bars, not "model not found".
+LAB_OVERRIDES := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}, \
+  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}
+$(LAB_SETTINGS): $(STAMP) Makefile
 	@mkdir -p $(dir $@)
-	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
+	@echo '$(LAB_OVERRIDES)' > $@
 
 # LaTeX in HTML exports renders offline: MathJax from the installed jupyter-server-mathjax
 # (grader/core/mathjax.py), for the Lab's "Save and Export As" and for `jupyter nbconvert`.
