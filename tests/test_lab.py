@@ -76,7 +76,8 @@ def test_make_lab_serves_the_student_notebooks_without_instructor_tools() -> Non
         assert "@jupyter/nbgrader:validate-assignment" not in disabled  # Validate stays
         assert _get(f"{base}/formgrader")[0] == 404
         status, body = _get(f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin")
-        assert status == 200 and json.loads(body)["composite"]["saveState"] is True
+        saved = json.loads(body)["schema"]["properties"]["saveState"]  # overrides set defaults
+        assert status == 200 and saved["default"] is True            # the package ships False
 
 
 def test_make_instructor_serves_the_formgrader() -> None:
