@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup data lab test lint notebooks student-kit
+.PHONY: setup system-data data lab instructor test lint notebooks student-kit
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,18 +19,65 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) data  ## venv + dependencies + datasets
 
-data: $(STAMP)  ## fill data_cache/ (offline-capable)
+# Offline FashionMNIST comes from Debian's dataset-fashion-mnist. Install it when it is missing,
+# data_cache/ lacks FashionMNIST and apt-get can run (as root, or through password-less sudo);
+# otherwise `grader.data prepare` says what to install.
+DEBIAN_FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo -n)
+
+system-data:
+	@if [ ! -d $(DEBIAN_FASHION_DIR) ] && [ ! -f data_cache/FashionMNIST/raw/train-images-idx3-ubyte ] \
+	    && command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; \
+	then \
+	  echo "installing Debian's dataset-fashion-mnist (FashionMNIST, offline) with apt-get"; \
+	  $(AS_ROOT) apt-get update -qq && $(AS_ROOT) apt-get install -y -qq dataset-fashion-mnist \
+	    || echo "apt-get could not install dataset-fashion-mnist"; \
+	fi
+
+data: $(STAMP) system-data  ## fill data_cache/ (offline-capable)
 	$(BIN)/python -m grader.data prepare
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-# Offline classrooms: don't ask students whether to fetch Jupyter news.
-$(LAB_SETTINGS): $(STAMP)
+# Offline classrooms: don't ask students whether to fetch Jupyter news. Widget state is saved with
+# the notebook, so a reopened notebook shows its finished progress bars, not "model not found".
+LAB_OVERRIDES := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}, \
+  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}
+$(LAB_SETTINGS): $(STAMP) Makefile
 	@mkdir -p $(dir $@)
-	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
+	@echo '$(LAB_OVERRIDES)' > $@
 
-lab: setup $(LAB_SETTINGS)  ## open JupyterLab on the student notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+# LaTeX in HTML exports renders offline: MathJax from the installed jupyter-server-mathjax
+# (grader/core/mathjax.py), for the Lab's "Save and Export As" and for `jupyter nbconvert`.
+ETC := $(VENV)/etc/jupyter
+MATHJAX_CONFIG := $(ETC)/jupyter_server_config.d/course-mathjax.json
+$(MATHJAX_CONFIG): $(STAMP)
+	@mkdir -p $(dir $@)
+	@$(BIN)/python -c 'import json; from grader.core.mathjax import url; \
+	  print(json.dumps({"HTMLExporter": {"mathjax_url": url()}} if url() else {}))' > $@
+	@cp $@ $(ETC)/jupyter_nbconvert_config.json
+
+# The student's Lab leaves out nbgrader's instructor tools (Formgrader, Create Assignment, the
+# course list): a config folder first on JUPYTER_CONFIG_PATH turns off their Lab plugins and
+# server extensions. `make instructor` opens the Lab with everything.
+STUDENT_CONFIG := $(VENV)/etc/student-lab
+STUDENT_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, \
+  "@jupyter/nbgrader:create-assignment": true, "@jupyter/nbgrader:course-list": true}}
+STUDENT_SERVER_CONFIG := {"ServerApp": {"jpserver_extensions": { \
+  "nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false}}}
+
+$(STUDENT_CONFIG)/labconfig/page_config.json: Makefile $(STAMP)
+	@mkdir -p $(dir $@)
+	@echo '$(STUDENT_SERVER_CONFIG)' > $(STUDENT_CONFIG)/jupyter_server_config.json
+	@echo '$(STUDENT_PAGE_CONFIG)' > $@
+
+LAB_CONFIGS := $(LAB_SETTINGS) $(MATHJAX_CONFIG)
+lab: setup $(LAB_CONFIGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the student's Lab
+	JUPYTER_CONFIG_PATH=$(CURDIR)/$(STUDENT_CONFIG) \
+	  $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+instructor: setup $(LAB_CONFIGS)  ## JupyterLab on the whole course, with nbgrader's Formgrader
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q

@@ -53,3 +53,19 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "grader.feedback.FindingsFeedback",
 ]
+
+# LaTeX in the feedback HTML renders offline: MathJax from the installed jupyter-server-mathjax
+# instead of a CDN (grader/core/mathjax.py). nbgrader's feedback template calls mathjax() without
+# a URL, so our base/mathjax.html.j2 comes first; nbgrader's templates folder stays next in line.
+from nbgrader.converters import generate_feedback as _feedback  # noqa: E402
+
+from grader.core.mathjax import TEMPLATES, url  # noqa: E402
+
+if url():
+    c.HTMLExporter.mathjax_url = url()
+c.HTMLExporter.filters = {"local_mathjax_url": "grader.core.mathjax.local_mathjax_url"}
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES),
+    os.path.join(os.path.dirname(_feedback.__file__), "..", "server_extensions", "formgrader",
+                 "templates"),
+]

@@ -34,7 +34,7 @@ from grader.classroom.verdicts import GRADING_FAILED, raised_findings
 
 # Codes that say a cell was not answered or could not be graded, not what was misunderstood.
 # A test cell that failed without a finding is listed under the exception it raised
-# (e.g. AssertionError for the test-accuracy target), also not a named misconception.
+# (e.g. CheckFailed for the test-accuracy target), also not a named misconception.
 NOT_MISCONCEPTIONS = ("NOT_IMPLEMENTED", "SUBMISSION_ERROR", "TIMEOUT", "TAMPERING")
 
 

@@ -1,4 +1,8 @@
-"""How a verdict reads in a notebook: one line when it passes, the findings when it does not."""
+"""How a verdict reads in a notebook: one line when it passes, the findings when it does not.
+
+A failed public check is raised as CheckFailed, which IPython shows through
+`_render_traceback_()`: the verdict lines alone, with no Python traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,18 @@ import textwrap
 
 from grader.core.result import Result
 from grader.core.task import Task
+
+
+class CheckFailed(Exception):
+    """A public check failed or the task is unfinished; its message is the whole verdict."""
+
+    def __init__(self, verdict: str) -> None:
+        super().__init__(verdict)
+        self.verdict = verdict
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the verdict, line by line."""
+        return self.verdict.splitlines()
 
 
 def format_result(result: Result, task: Task, *, strict: bool = False) -> str:

@@ -29,6 +29,7 @@ from grader.classroom import diagnose, gradebook_sync, verdicts
 from grader.classroom.course import REPO, Course, environ
 from grader.classroom.grading import Settings, run
 from grader.classroom.status import load_status, status_path
+from grader.core import mathjax
 from grader.core.limits import RunOutcome, descendants
 
 ASSIGNMENT = "04_cross_entropy"
@@ -198,6 +199,7 @@ def test_feedback_shows_findings_and_hides_hidden_tests(course: Course) -> None:
         assert "Traceback" not in text and "most recent call last" not in page
         assert "HIDDEN TESTS" not in text and "sys.modules" not in text
         assert "from grader import grade" not in text
+        assert "libs/mathjax" not in page and f'src="{mathjax.url()}"' in page  # offline LaTeX
         found = analytics.cell_findings(course.notebook("autograded", ASSIGNMENT, student))
         for cell, code in expected_codes(student).items():
             assert code in [c for c, _ in found[cell]], (student, cell)

@@ -121,17 +121,41 @@ def test_other_errors_name_the_exception_and_the_student_line() -> None:
     assert "NameError" in finding.message and "in broken" in finding.message
 
 
-def test_check_prints_a_verdict_on_stdout_only_and_never_raises(capsys) -> None:
+def test_a_passing_check_prints_one_line_on_stdout_only(capsys) -> None:
     grader.check("nn_module.conv_output_size", correct)
     out, err = capsys.readouterr()
     assert "public checks passed" in out and err == ""
     assert "all tests passed" not in out.lower()
 
 
-def test_check_looks_the_name_up_in_the_callers_namespace(capsys) -> None:
+def _off_by_one(size, kernel_size, stride=1, padding=0):
+    return (size + 2 * padding - kernel_size) // stride
+
+
+def test_a_failing_check_raises_its_verdict_shown_without_a_traceback(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(grader.CheckFailed) as failed:
+        grader.check("nn_module.conv_output_size", _off_by_one)
+    shown = failed.value._render_traceback_()
+    assert shown[0].startswith("❌ conv_output_size: the public checks found")
+    assert any("WRONG_VALUE" in line for line in shown) and 'hint("' in shown[-1]
+    assert not any("Traceback" in line or 'File "' in line for line in shown)
+    assert capsys.readouterr() == ("", "")  # the verdict is shown once, as the error
+
+
+def test_while_autograding_a_failing_check_prints_and_leaves_it_to_grade(capsys,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    grader.check("nn_module.conv_output_size", _off_by_one)
+    out, err = capsys.readouterr()
+    assert "WRONG_VALUE" in out and err == ""
+
+
+def test_check_looks_the_name_up_in_the_callers_namespace(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     namespace = {"check": grader.check}
-    exec("check('nn_module.conv_output_size')", namespace)
-    assert "not defined yet" in capsys.readouterr().out
+    with pytest.raises(grader.CheckFailed, match="not defined yet"):
+        exec("check('nn_module.conv_output_size')", namespace)
     exec("def conv_output_size(size, kernel_size, stride=1, padding=0):\n"
          "    return (size + 2 * padding - kernel_size) // stride + 1\n"
          "check('nn_module.conv_output_size')", namespace)
@@ -139,11 +163,8 @@ def test_check_looks_the_name_up_in_the_callers_namespace(capsys) -> None:
 
 
 def test_grade_raises_with_the_findings_when_wrong(capsys) -> None:
-    def off_by_one(size, kernel_size, stride=1, padding=0):
-        return (size + 2 * padding - kernel_size) // stride
-
     with pytest.raises(grader.GradingFailed, match="WRONG_VALUE"):
-        grader.grade("nn_module.conv_output_size", off_by_one)
+        grader.grade("nn_module.conv_output_size", _off_by_one)
     assert "hidden checks" in capsys.readouterr().out
     grader.grade("nn_module.conv_output_size", correct)  # passes silently apart from the verdict
 
