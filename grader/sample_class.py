@@ -51,10 +51,9 @@ FIRST_TEST, SECOND_TEST, EVERY_TEST = "<<first test>>", "<<second test>>", "<<ev
 PASSES = ""  # an expect value: this cell keeps its points (overrides EVERY_TEST)
 
 # 05_mnist_classifier trains the student's model before its test-accuracy cell: when the model
-# or the training loop is broken, that cell fails as well. Its target is not a finding: the cell
-# raises CheckFailed with a one-line verdict, and that exception is what it reports.
-NO_TRAINED_MODEL = {"test_accuracy": "CheckFailed"}  # the training cell failed: no test_accuracy
-LOW_ACCURACY = {"test_accuracy": "CheckFailed"}  # trained, but below the 0.97 target
+# or the training loop is broken, that cell fails as well, with the reached accuracy named.
+NO_TRAINED_MODEL = {"test_accuracy": "NOT_IMPLEMENTED"}  # the training cell never ran: no model
+LOW_ACCURACY = {"test_accuracy": "ACCURACY_BELOW_TARGET"}  # trained, below the target
 
 
 @dataclass(frozen=True)

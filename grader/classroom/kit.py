@@ -41,7 +41,10 @@ STUDENT_TOP_LEVEL = frozenset({"grader", "grader.data"})
 NEVER_SHIPPED = ("grader.classroom",)
 # Distributions the notebooks and the student grader import (the versions come from the course's
 # pyproject.toml); jupyterlab runs the notebooks.
-STUDENT_REQUIREMENTS = ("torch", "torchvision", "jupyterlab", "matplotlib", "tqdm", "mlxtend")
+# nbgrader: its Validate button and assignment list (the instructor tools are turned off in the
+# kit's Lab); ipywidgets: the explorers in 03 and 04.
+STUDENT_REQUIREMENTS = ("torch", "torchvision", "jupyterlab", "nbgrader", "ipywidgets",
+                        "matplotlib", "tqdm", "mlxtend")
 
 
 class KitError(Exception):
