@@ -135,7 +135,7 @@ def step_latency() -> dict:
         passing = sorted((ROOT / "tests" / "fixtures" / task.notebook / task.name).glob("pass_*"))
         if not passing:
             continue
-        obj = submission.load(passing[0]).get(task.name)
+        obj = submission.load(passing[0]).get(task.name, None)
         row: dict = {"task": task.id}
         for device in _devices():
             with contextlib.redirect_stdout(io.StringIO()):
