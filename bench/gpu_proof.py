@@ -177,10 +177,11 @@ def step_notebook() -> dict:
     seconds = time.perf_counter() - start
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     report = json.loads(text.split("GPU_PROOF ", 1)[1])
-    training = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                for o in c.get("outputs", []) if "epochs in" in o.get("text", "")]
+    training = [line.strip() for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) for line in o.get("text", "").splitlines()
+                if " epochs in " in line]  # "12 epochs in 40 s on cuda"
     result = {"seconds": round(seconds, 1), **report,
-              "training_line": training[0].strip().splitlines()[-1] if training else ""}
+              "training_line": training[0] if training else ""}
     print(json.dumps(result, indent=1))
     return result
 
