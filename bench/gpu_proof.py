@@ -232,7 +232,11 @@ def step_summary(work: Path, out: Path) -> dict:
     for name, data in steps.items():
         if name == "env":
             continue
-        lines.append(f"- {name}: " + (_headline(name, data) if data else "no result"))
+        try:
+            headline = _headline(name, data) if data else "no result"
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            headline = f"result present but incomplete ({type(exc).__name__}: {exc})"
+        lines.append(f"- {name}: {headline}")
     text = "\n".join(lines) + "\n"
     (out / "summary.md").write_text("# GPU proof\n\n" + text)
     print(text)
