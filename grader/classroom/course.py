@@ -89,5 +89,9 @@ class Course:
                 f"--CourseDirectory.db_url={db_url or self.db_url}"]
 
     def nbgrader(self, *args: str, db_url: str | None = None) -> list[str]:
-        """argv running nbgrader on this course (run it with cwd=REPO so the config is found)."""
-        return [str(BIN / "nbgrader"), *self.nbgrader_args(*args, db_url=db_url)]
+        """argv running nbgrader on this course (run it with cwd=REPO so the config is found).
+
+        `python -m nbgrader` rather than the `nbgrader` script: the same program, also where the
+        packages were installed outside the interpreter's own bin (pip --target).
+        """
+        return [sys.executable, "-m", "nbgrader", *self.nbgrader_args(*args, db_url=db_url)]

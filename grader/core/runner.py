@@ -3,12 +3,17 @@
 The runner owns everything around a check: resolving the device, isolating the student's RNG and
 grad-mode state, the time limit, tamper detection before and after, and mapping exceptions raised
 by student code to findings. Checks themselves stay small functions from object to findings.
+
+On an accelerator a check that passed runs once more with device "cpu" (`devices_to_try`): code
+that hard-codes `.cuda()` or `"cuda"` works when the device under test happens to be that GPU, and
+fails only where `device` means something else, as it does on every machine without one.
 """
 
 from __future__ import annotations
 
 import os
 import traceback
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -81,8 +86,21 @@ def finding_for_exception(exc: BaseException, name: str) -> Finding:
     return Finding(Code.SUBMISSION_ERROR, f"running `{name}` raised {first_line}{where}.")
 
 
+def devices_to_try(device: str) -> tuple[str, ...]:
+    """The device asked for, then "cpu" when that is an accelerator (a hard-coded one shows)."""
+    return (device,) if torch.device(device).type == "cpu" else (device, "cpu")
+
+
+def _on_cpu(finding: Finding, device: str) -> Finding:
+    return Finding(finding.code, f"on a second run with device \"cpu\" (a run on {device} alone "
+                   f"cannot see a device written into the code): {finding.message}")
+
+
 def _run_guarded(task: Task, obj: Any, ctx: Context, seconds: float | None) -> list[Finding]:
-    devices = [torch.cuda.current_device()] if ctx.device.startswith("cuda") else []
+    # The CUDA generator too, where student code may touch it (also a hard-coded one on "cpu").
+    on_cuda = torch.cuda.is_available() and (ctx.device.startswith("cuda")
+                                             or torch.cuda.is_initialized())
+    devices = [torch.cuda.current_device()] if on_cuda else []
     grad_was, threads_were = torch.is_grad_enabled(), torch.get_num_threads()
     try:
         with torch.random.fork_rng(devices=devices), time_limit(seconds):
@@ -96,6 +114,17 @@ def _run_guarded(task: Task, obj: Any, ctx: Context, seconds: float | None) -> l
     finally:
         torch.set_grad_enabled(grad_was)
         torch.set_num_threads(threads_were)
+
+
+def _run_on_each_device(task: Task, obj: Any, ctx: Context,
+                        seconds: float | None) -> list[Finding]:
+    """The findings on ctx.device, or when there are none, those of the same check on the CPU."""
+    findings: list[Finding] = []
+    for device in devices_to_try(ctx.device):
+        findings = _run_guarded(task, obj, replace(ctx, device=device), seconds)
+        if findings:
+            return findings if device == ctx.device else [_on_cpu(f, ctx.device) for f in findings]
+    return findings
 
 
 def _tamper_finding(names: list[str]) -> Finding:
@@ -129,7 +158,7 @@ def run_check(
             findings = [_tamper_finding(tampered)]
         else:
             with captured() as output:  # stderr in a grade cell would cost the student its points
-                findings = _run_guarded(task, obj, ctx, seconds)
+                findings = _run_on_each_device(task, obj, ctx, seconds)
             note = output.note()
             tampered = integrity.tampered_names()
             if tampered:

@@ -2,6 +2,9 @@
 
 tests/fixtures/<notebook>/<name>/pass_<variant>.py          must pass, visible and hidden checks
 tests/fixtures/<notebook>/<name>/fail_<CODE>__<variant>.py  must fail with finding CODE, both modes
+
+Each runs on the CPU, and on CUDA as well where a GPU is present: the verdicts must not depend on
+the device the grader runs on.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import FIXTURES
 
 from grader.core import submission
@@ -17,6 +21,8 @@ from grader.core.findings import Code
 from grader.core.runner import MISSING, run_check
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*/*.py"))
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA GPU on this machine"))]
 
 
 def _task_id(path: Path) -> str:
@@ -30,18 +36,19 @@ def _expected_code(path: Path) -> str | None:
     return path.stem[len("fail_"):].split("__", 1)[0]
 
 
-def _run(path: Path, strict: bool):
+def _run(path: Path, strict: bool, device: str):
     task = get_task(_task_id(path))
     loaded = submission.load(path)
     assert not loaded.cell_errors, loaded.cell_errors
-    return run_check(task, loaded.get(task.name, MISSING), device="cpu", strict=strict)
+    return run_check(task, loaded.get(task.name, MISSING), device=device, strict=strict)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("strict", [False, True], ids=["visible", "hidden"])
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{_task_id(p)}/{p.stem}")
-def test_fixture_verdict(path: Path, strict: bool) -> None:
+def test_fixture_verdict(path: Path, strict: bool, device: str) -> None:
     expected = _expected_code(path)
-    result = _run(path, strict)
+    result = _run(path, strict, device)
     if expected is None:
         assert result.passed, [f"{f.code.value}: {f.message}" for f in result.findings]
         assert result.score == result.max_score
