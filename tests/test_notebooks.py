@@ -77,7 +77,7 @@ def test_an_unfinished_notebook_has_no_dead_ends(path: Path) -> None:
         errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
         if cell in checks:
             assert [e["ename"] for e in errors] == ["CheckFailed"], cell.source
-            assert "not implemented yet" in _text(cell) or "not defined yet" in _text(cell)
+            assert "NOT_IMPLEMENTED" in _text(cell), _text(cell)
             assert "Traceback" not in _text(cell) and 'File "' not in _text(cell)
             assert not [o for o in cell.outputs if o.get("name") == "stderr"]
         elif cell in _grade_cells(nb):                      # 05's test accuracy
