@@ -88,7 +88,8 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, li
 
 
 SAME = ["names", "torch_missing", "sys_path", "argv", "orig_argv", "executable", "env_keys",
-        "nbgrader_execution", "cwd", "session_leader", "group_leader", "threads", "handlers", "grader_loaded", "main", "cuda_initialized"]
+        "nbgrader_execution", "cwd", "session_leader", "group_leader", "threads", "handlers",
+        "grader_loaded", "main", "cuda_initialized"]
 
 
 def test_forked_kernel_was_forked_from_the_preloaded_template(probes) -> None:
