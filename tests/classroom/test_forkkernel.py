@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import logging
 import os
 import re
 import sys
@@ -208,3 +209,22 @@ def test_forked_grading_logs_no_fallback(both_ways) -> None:
     logs = (both_ways["forked"].root / "reports" / "autograde" / ASSIGNMENT).glob("*.log")
     text = "\n".join(p.read_text(errors="replace") for p in logs)
     assert text and "starting a stock kernel" not in text
+
+
+def test_a_kernel_with_other_start_up_settings_falls_back_to_stock(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """OMP_NUM_THREADS is read when torch loads: the template's would win, so no fork."""
+    saved = dict(os.environ)
+    try:
+        forkkernel.start_template().ready()
+        threads = 1 if saved.get("OMP_NUM_THREADS") != "1" else 2
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        caplog.set_level(logging.WARNING)
+        report, _ = run_probe(tmp_path, forkkernel.NAME)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forkkernel.stop_template()
+    assert report["preloaded"] is False  # a stock kernel
+    assert report["threads"] == threads
+    assert "starting a stock kernel" in caplog.text and "OMP_NUM_THREADS" in caplog.text
