@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py                 # every figure, printed as a table
     .venv/bin/python bench/run.py --only checks loaders
+    .venv/bin/python bench/run.py --only forked          # forked kernels vs stock vs nbconvert
 
 Each figure is measured beside its baseline in the same run and reported as a ratio where the
 machine is noisy. Not part of the test suite; results are recorded in bench/RESULTS.md.
@@ -98,9 +99,11 @@ def _execute_seconds(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def _autograde_seconds(root: Path, assignment: str, jobs: int, students: list[str]) -> float:
+def _autograde_seconds(root: Path, assignment: str, jobs: int, students: list[str],
+                       stock: bool = False) -> float:
     cmd = [sys.executable, "-m", "grader.autograde", assignment, "--root", str(root),
            "--jobs", str(jobs), "--force", "--students", ",".join(students)]
+    cmd += ["--stock-kernels"] if stock else []
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
     return time.perf_counter() - start
@@ -174,6 +177,101 @@ def bench_cluster() -> list[Row]:
             proc.terminate()
     return [(f"class of {len(class_)}, 04, Dask 2 workers", f"{cluster:.1f} s",
              f"--jobs 2 {local:.1f} s; ratio {cluster / local:.2f}x")]
+
+
+def _execution_span(notebook: Path) -> float:
+    """Seconds from the first cell's start to the last cell's reply, as nbclient recorded them."""
+    import json
+    from datetime import datetime
+
+    cells = json.loads(notebook.read_text())["cells"]
+    times = [c["metadata"]["execution"] for c in cells
+             if c["cell_type"] == "code" and "execution" in c.get("metadata", {})]
+    if not times:
+        return 0.0
+    start = datetime.fromisoformat(times[0]["iopub.execute_input"].rstrip("Z"))
+    end = datetime.fromisoformat(times[-1]["shell.execute_reply"].rstrip("Z"))
+    return (end - start).total_seconds()
+
+
+def _nbconvert_seconds(paths: list[Path]) -> float:
+    """`jupyter nbconvert --execute` on each notebook, one after another (cold starts)."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    start = time.perf_counter()
+    for path in paths:
+        subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute",
+                        "--ExecutePreprocessor.allow_errors=True", "--output",
+                        str(path.with_name("executed.ipynb")), str(path)],
+                       cwd=path.parent, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+FORK_CLASS = ["correct", "softmax_before_ce", "unstable_softmax", "unfinished"]
+
+
+def bench_forked() -> list[Row]:
+    """Forked kernels and long-lived workers vs stock autograde vs plain nbconvert --execute."""
+    import tempfile
+
+    assignment, n = "04_cross_entropy", len(FORK_CLASS)
+    with tempfile.TemporaryDirectory() as tmp:
+        course = _sample_course(Path(tmp), FORK_CLASS, assignment)
+        submitted = [course.notebook("submitted", assignment, s) for s in FORK_CLASS]
+        plain = _nbconvert_seconds(submitted)
+        stock = _autograde_seconds(Path(tmp), assignment, 1, FORK_CLASS, stock=True)
+        stock_span = sum(_execution_span(course.notebook("autograded", assignment, s))
+                         for s in FORK_CLASS)
+        stock_each = _overheads(course, assignment)
+        forked = _autograde_seconds(Path(tmp), assignment, 1, FORK_CLASS)
+        span = sum(_execution_span(course.notebook("autograded", assignment, s))
+                   for s in FORK_CLASS)
+        forked_each = _overheads(course, assignment)
+    return [
+        (f"nbconvert --execute x{n}, {assignment}", f"{plain:.1f} s", "one after another"),
+        (f"autograde x{n} --jobs 1, stock kernels", f"{stock:.1f} s",
+         f"{stock / plain:.2f}x nbconvert; fixed cost {(stock - stock_span) / n:.1f} s each"),
+        (f"autograde x{n} --jobs 1, forked kernels", f"{forked:.1f} s",
+         f"{forked / plain:.2f}x nbconvert (goal <= 0.6x); {forked / stock:.2f}x stock"),
+        ("fixed cost per notebook, forked", f"{(forked - span) / n:.2f} s",
+         f"(whole command - in-kernel execution) / {n}; in-kernel {span / n:.1f} s each"),
+        ("per-student overhead, forked (median)", f"{statistics.median(forked_each):.2f} s",
+         f"one student's grading minus its in-kernel execution; stock "
+         f"{statistics.median(stock_each):.2f} s; goal <= 1 s"),
+    ]
+
+
+def _overheads(course, assignment: str) -> list[float]:
+    """Per student: seconds the parent waited for the student (status) minus in-kernel time."""
+    from grader.classroom.status import load_status
+
+    status = load_status(course, assignment)
+    return [status[s]["seconds"] - _execution_span(course.notebook("autograded", assignment, s))
+            for s in FORK_CLASS]
+
+
+def bench_class_all() -> list[Row]:
+    """The whole sample class, all five assignments, 2 jobs: stock kernels vs forked."""
+    import tempfile
+
+    from grader.sample_class import CLASS
+
+    rows: list[Row] = []
+    figures = {}
+    for way in ("stock", "forked"):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("solutions", "notebooks"):
+                (Path(tmp) / name).symlink_to(ROOT / name)
+            subprocess.run([sys.executable, "-m", "grader.sample_class", "--root", tmp],
+                           cwd=ROOT, capture_output=True, check=True)
+            cmd = [sys.executable, "-m", "grader.autograde", "all", "--root", tmp,
+                   "--jobs", "2"] + (["--stock-kernels"] if way == "stock" else [])
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+            figures[way] = time.perf_counter() - start
+    rows.append((f"sample class ({len(CLASS)}), all five, 2 jobs", f"{figures['forked']:.0f} s",
+                 f"stock kernels {figures['stock']:.0f} s; "
+                 f"{figures['stock'] / figures['forked']:.2f}x faster"))
+    return rows
 
 
 # --- 3. notebook execution ------------------------------------------------------------------
@@ -265,6 +363,8 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "checks": bench_checks,
     "autograde": bench_autograde,
     "cluster": bench_cluster,
+    "forked": bench_forked,
+    "class": bench_class_all,
     "loaders": bench_loaders,
     "notebooks": bench_notebooks,
 }
@@ -280,8 +380,10 @@ def machine() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=list(BENCHES), default=list(BENCHES),
-                        help="run only these benchmark groups")
+    parser.add_argument("--only", nargs="*", choices=list(BENCHES),
+                        default=[name for name in BENCHES if name != "class"],
+                        help="run only these benchmark groups (`class`, the whole sample class "
+                             "both ways, only when named: about an hour)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"| {'figure':<46} | {'value':>20} | baseline / note")

@@ -6,13 +6,16 @@
     python -m grader.autograde 01_nn_module --students ada,bob --force
     python -m grader.autograde all --dask tcp://10.0.0.5:8786      # on a Dask cluster
 
-Each (assignment, student) is graded by its own `nbgrader autograde A --student S --force`,
-N at a time, against a private copy of the gradebook, under a memory and a wall-clock limit
-that cover nbgrader's kernel (grader.core.limits). Workers are forked from a process that
-imported nbgrader once (grader.classroom.nbgrader_job). The parent alone writes gradebook.db:
-as each student finishes it copies, in one transaction, the fields autograde wrote into the
-private copy (grader.classroom.gradebook_sync), so gradebook.db ends up as a serial
-`nbgrader autograde` leaves it.
+Each (assignment, student) is graded by `nbgrader autograde A --student S --force`, N at a
+time, against a private copy of the gradebook. Each of the N workers is one nbgrader process,
+forked from a process that imported nbgrader once, that grades student after student; every
+student's notebook runs in a new kernel forked from a template that imported torch once
+(grader.classroom.forkkernel), under a memory and a wall-clock limit on that kernel
+(grader.core.limits): a memory bomb or an endless loop costs only its own student.
+--stock-kernels grades each student in an nbgrader process of its own with a stock kernel.
+The parent alone writes gradebook.db: as each student finishes it copies, in one transaction,
+the fields autograde wrote into the private copy (grader.classroom.gradebook_sync), so
+gradebook.db ends up as a serial `nbgrader autograde` leaves it.
 A notebook that is corrupt, whose kernel dies or that runs out of time or memory is recorded
 with the reason; every other student is graded as usual.
 
@@ -50,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="memory limit of a student's kernel in GiB (default 4)")
     p.add_argument("--wall", type=float, default=3600.0,
                    help="seconds for one student's whole notebook (default 3600)")
+    p.add_argument("--stock-kernels", action="store_true",
+                   help="one nbgrader process and a newly started kernel per student")
     p.add_argument("--root", type=Path, default=REPO, help="course root (default: this repo)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
@@ -64,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(Course(args.root), jobs=max(1, args.jobs), timeout=args.timeout,
                         memory_gib=args.memory_gib, wall=args.wall,
                         rlimit_data=not gpu_visible(), force=args.force,
-                        dask=args.dask)
+                        dask=args.dask, stock_kernels=args.stock_kernels)
     assignments = (all_assignments(settings.course) if args.assignments == ["all"]
                    else args.assignments)
     students = args.students.split(",") if args.students else None

@@ -1,15 +1,22 @@
 """The grading run behind `python -m grader.autograde`: plan who needs grading, grade each
-student in a forked nbgrader process against a private gradebook under time and memory limits,
-and merge each result into gradebook.db as it arrives (the parent alone writes it)."""
+student with nbgrader against a private gradebook under time and memory limits, and merge each
+result into gradebook.db as it arrives (the parent alone writes it, one transaction a student).
+
+By default each of the `jobs` workers is one long-lived nbgrader process that grades a queue of
+students with kernels forked from a preloaded template (nbgrader_job.serve, forkkernel); the
+limits apply to each student's kernel. With `stock_kernels`, every student gets a forked nbgrader
+process of its own that starts a stock kernel, the limits covering both (nbgrader_job.run)."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
 import fcntl
+import functools
 import hashlib
 import multiprocessing
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -18,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.classroom import diagnose, gradebook_sync, nbgrader_job
+from grader.classroom import diagnose, forkkernel, gradebook_sync, nbgrader_job
 from grader.classroom.course import REPO, Course, environ, use_venv_path
 from grader.classroom.progress import Progress
 from grader.classroom.status import (
@@ -30,7 +37,7 @@ from grader.classroom.status import (
     still_valid,
     write_status,
 )
-from grader.core.limits import RunOutcome, watch
+from grader.core.limits import RunOutcome, kill_tree, watch
 
 Results = dict[str, dict[str, StudentResult]]  # assignment -> student -> result
 
@@ -52,6 +59,7 @@ class Settings:
     rlimit_data: bool = True
     force: bool = False
     dask: str | None = None  # a Dask scheduler's address: grade there instead of a local pool
+    stock_kernels: bool = False  # one nbgrader process and a stock kernel per student
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,88 @@ def _grade(settings: Settings, job: Job, template: Path, stop: threading.Event) 
     finally:
         proc.join()
         proc.close()
+
+
+class Worker:
+    """One long-lived nbgrader process (nbgrader_job.serve) grading the students sent to it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        env = job_environ(settings.jobs)
+        if settings.rlimit_data:
+            env[forkkernel.MEMORY_ENV] = str(int(settings.memory_gib * 2**30))
+        self.conn, theirs = _FORKSERVER.Pipe()
+        self.proc = _FORKSERVER.Process(target=nbgrader_job.serve, args=(theirs,),
+                                        kwargs={"cwd": REPO, "env": env}, name="autograde-worker")
+        with _START_LOCK:
+            self.proc.start()
+        theirs.close()
+
+    def alive(self) -> bool:
+        return self.proc.is_alive()
+
+    def grade(self, job: Job, template: Path, stop: threading.Event) -> RunOutcome:
+        """One student: their kernel is held to the time and memory limits, not this worker."""
+        shutil.copyfile(template, job.db)
+        self.conn.send((autograde_argv(self.settings, job), str(job.log)))
+        kernel: list[int] = []
+
+        def wait(seconds: float) -> int | None:
+            try:
+                if not self.conn.poll(seconds):
+                    return None if self.proc.is_alive() else self._died()
+                kind, value = self.conn.recv()
+            except (EOFError, OSError):
+                return self._died()
+            if kind == "kernel":
+                kernel.append(value)
+                return None
+            return value
+
+        return watch(self.proc.pid, wait, wall_seconds=self.settings.wall,
+                     memory_bytes=int(self.settings.memory_gib * 2**30), stop=stop,
+                     target=lambda: kernel[-1] if kernel else None)
+
+    def _died(self) -> int:
+        self.proc.join(5)
+        return self.proc.exitcode if self.proc.exitcode is not None else -9
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.proc.join(30)
+        if self.proc.is_alive():
+            kill_tree(self.proc.pid)
+            self.proc.join()
+        self.conn.close()
+        self.proc.close()
+
+
+class Workers:
+    """Idle workers for the pool threads; a worker that died is replaced by a new one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.idle, self.all = settings, queue.SimpleQueue(), []
+        self.lock = threading.Lock()
+
+    def grade(self, job: Job, template: Path, stop: threading.Event) -> RunOutcome:
+        try:
+            worker = self.idle.get_nowait()
+        except queue.Empty:
+            worker = Worker(self.settings)
+            with self.lock:
+                self.all.append(worker)
+        try:
+            return worker.grade(job, template, stop)
+        finally:
+            if worker.alive():
+                self.idle.put(worker)
+
+    def close(self) -> None:
+        with self.lock:
+            for worker in self.all:
+                worker.close()
 
 
 def _conclude(settings: Settings, gb, job: Job, run: RunOutcome) -> StudentResult:
@@ -189,12 +279,15 @@ def _run_pool(settings: Settings, jobs: list[Job], results: Results, template: P
     """Grade the jobs with settings.jobs workers; merge and save each result as it arrives."""
     stop = threading.Event()
     pool = cf.ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="autograde")
+    workers = Workers(settings)
+    grade = functools.partial(_grade, settings) if settings.stock_kernels else workers.grade
     try:
-        futures = {pool.submit(_grade, settings, job, template, stop): job for job in jobs}
+        futures = {pool.submit(grade, job, template, stop): job for job in jobs}
         collect(settings, futures, cf.as_completed, results, save)
     finally:
         stop.set()  # only matters when interrupted: running workers kill their process trees
         pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
 
 
 def collect(settings: Settings, futures: dict, as_completed, results: Results, save) -> None:

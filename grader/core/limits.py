@@ -1,7 +1,10 @@
 """Limits for a process and everything it starts: wall-clock time and memory, whole tree.
 
-Used for the process that runs `nbgrader autograde` for one student. nbgrader starts a Jupyter
-kernel in a session of its own, so the limits follow every descendant, not a process group:
+Used for the process that runs `nbgrader autograde` for one student, or, when one long-lived
+nbgrader process grades many students, for the kernel of the student being graded (`target`):
+then only that kernel is killed and the worker goes on with the next student. nbgrader starts a
+Jupyter kernel in a session of its own, so the limits follow every descendant, not a process
+group:
 
 - RLIMIT_DATA (set in the process, inherited by the kernel) makes an allocation beyond the
   limit fail inside the kernel: Python raises MemoryError, torch a RuntimeError ("can't allocate
@@ -130,22 +133,34 @@ def apply_in_child(data_bytes: int) -> None:
         os._exit(1)
 
 
+KILLED_GRACE_SECONDS = 60.0  # after killing a target, how long its parent may take to notice
+
+
 def watch(pid: int, wait: Callable[[float], int | None], *, wall_seconds: float,
-          memory_bytes: int, stop: threading.Event | None = None) -> RunOutcome:
-    """Wait for process `pid` to end (`wait(seconds)` returns its exit code or None), enforcing
-    the wall-clock and memory limits on its whole tree, or killing it when `stop` is set."""
+          memory_bytes: int, stop: threading.Event | None = None,
+          target: Callable[[], int | None] | None = None) -> RunOutcome:
+    """Wait for the run in process `pid` to end (`wait(seconds)` returns its exit status or
+    None), enforcing the wall-clock and memory limits on the tree of `target()` (default: the
+    whole tree of `pid`; None while there is nothing to watch yet), and killing everything
+    under `pid` when `stop` is set or when `pid` does not notice a killed target in time."""
     start = time.monotonic()
     outcome = RunOutcome(returncode=None, seconds=0.0)
+    limited = target or (lambda: pid)
+    killed_at = 0.0
     try:
         while (code := wait(POLL_SECONDS)) is None:
+            root = limited()
             if stop is not None and stop.is_set():
                 outcome.killed = "interrupted"
                 kill_tree(pid)
-            elif time.monotonic() - start > wall_seconds:
-                outcome.killed = "time"
+            elif outcome.killed and time.monotonic() - killed_at > KILLED_GRACE_SECONDS:
                 kill_tree(pid)
-            elif outcome.killed is None and _over_memory(pid, memory_bytes, outcome):
-                outcome.killed = "memory"  # the kernel was killed; nbgrader notices and exits
+            elif outcome.killed is None and time.monotonic() - start > wall_seconds:
+                outcome.killed, killed_at = "time", time.monotonic()
+                kill_tree(root or pid)
+            elif (outcome.killed is None and root is not None
+                  and _over_memory(root, memory_bytes, outcome)):
+                outcome.killed, killed_at = "memory", time.monotonic()  # nbgrader notices
     except BaseException:  # the parent is being interrupted: take the tree down with it
         kill_tree(pid)
         raise
