@@ -43,7 +43,7 @@ NEVER_SHIPPED = ("grader.classroom",)
 # pyproject.toml); jupyterlab runs the notebooks.
 # nbgrader: its Validate button and assignment list (the instructor tools are turned off in the
 # kit's Lab); ipywidgets: the explorers in 03 and 04.
-STUDENT_REQUIREMENTS = ("torch", "torchvision", "jupyterlab", "nbgrader", "ipywidgets",
+STUDENT_REQUIREMENTS = ("torch", "torchvision", "jupyterlab", "nbgrader", "ipython", "ipywidgets",
                         "matplotlib", "tqdm", "mlxtend")
 
 
