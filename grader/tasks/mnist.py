@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -631,9 +632,11 @@ TARGET_ACCURACY = 0.97
 _MEAN, _STD = 0.1307, 0.3081  # the notebook's Normalize((0.1307,), (0.3081,))
 
 
+@functools.cache
 def _mnist_test_split() -> tuple[torch.Tensor, torch.Tensor]:
     """The MNIST test images (N, 1, 28, 28), normalised as in the notebook, and their labels,
-    read with torchvision's own class from data_cache/."""
+    read with torchvision's own class from data_cache/ (once: the visible and the hidden check
+    of the same cell share them; nothing writes to them)."""
     from torchvision import datasets
 
     from grader.data import DATA_DIR
