@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     for assignment in assignments:
         pairs, out = similarity.run(course, assignment, args.threshold, students)
         flagged = similarity.flagged(pairs, args.threshold)
+        report = out / "report.html" if pairs else out / "pairs.csv"
         print(f"{assignment}: {len(pairs)} pair(s) compared, {len(flagged)} flagged "
-              f"at {args.threshold:.2f}; report: {out / 'report.html'}")
+              f"at {args.threshold:.2f}; report: {report}")
         for p in flagged:
             print(f"  {p.score:.2f}  {p.a} ~ {p.b}")
     return 0
