@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.classroom.hubsetup import VENV, HubFolder, course_dir
+from grader.classroom.hubsetup import VENV, HubFolder, course_dir, library_path
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -36,6 +36,7 @@ def _server(folder: HubFolder, role: str, data: Path) -> dict:
             "JUPYTERLAB_DIR": str(VENV / "share" / "jupyter" / "lab"),
             "COURSE_DATA_DIR": str(data),
             "PYTHONNOUSERSITE": "1",
+            "LD_LIBRARY_PATH": library_path(folder),  # a copied interpreter's libpython
         },
     }
 
@@ -70,7 +71,10 @@ def _per_user(s: dict, spawner) -> None:
     spawner.cmd = server["cmd"]
     spawner.environment = {**spawner.environment, **server["environment"]}
     if role == "instructor":
+        # The Lab shows the course folder, and its terminals start there (they start in the
+        # server's working folder, which LocalProcessSpawner sets to the home folder).
         spawner.notebook_dir = s["course_dir"]
+        spawner.cmd = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', s["course_dir"], *server["cmd"]]
 
 
 def configure(c, s: dict) -> None:

@@ -17,9 +17,10 @@ and, for the instructor, `~<instructor>/pytorch-basics/`: the course (nbgrader_c
 solutions/, notebooks/), owned by the instructor and closed to everyone else; the gradebook,
 submitted/, autograded/ and feedback/ are made there by nbgrader.
 
-Both venvs are made by a system interpreter every account can run (the one that made .venv may
-live in root's home) of the same Python version, and see .venv's packages through a .pth file:
-nothing is installed twice. The students' venv sees the packages as a plain folder, so the
+Both venvs are made by the interpreter that made .venv, or, where other accounts cannot run it
+(in root's home, say), by a copy of it in <folder>/python/ (binary, libpython and standard
+library; the servers get LD_LIBRARY_PATH for it); they see .venv's packages through a .pth
+file: nothing is installed twice. The students' venv sees the packages as a plain folder, so the
 course's editable install is not processed and `grader` comes from the kit's wheel alone.
 """
 
@@ -48,14 +49,15 @@ COURSE_FILES = ("nbgrader_config.py", "solutions", "notebooks")
 # Commands both venvs get as scripts (nbgrader shells out to alembic).
 SCRIPTS = ("nbgrader", "jupyter", "alembic", "jupyterhub-singleuser")
 SUBMIT_MODULE = "grader_hub_submit"
-SYSTEM_PYTHONS = (f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}",
-                  f"/usr/local/bin/python{sys.version_info.major}.{sys.version_info.minor}")
 
 # The student's Lab without nbgrader's instructor tools (as `make lab`): no Formgrader, no
 # Create Assignment, no course list; the Assignments tab and Validate stay.
 STUDENT_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False}}}
+# Lab terminals run bash as an interactive shell, not a login shell (Jupyter's default), whose
+# /etc/profile would put the system's PATH before the environment's.
+TERMINAL_CONFIG = {"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash", "-i"]}}}
 STUDENT_PAGE_CONFIG = {"disabledExtensions": {
     "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True,
     "@jupyter/nbgrader:course-list": True}}
@@ -82,6 +84,10 @@ class HubFolder:
     @property
     def data(self) -> Path:
         return self.root / "data"
+
+    @property
+    def python(self) -> Path:
+        return self.root / "python"
 
     @property
     def kit(self) -> Path:
@@ -119,17 +125,42 @@ def open_to_all(path: Path) -> bool:
     return bool(os.stat(path).st_mode & stat.S_IROTH)
 
 
-def system_python() -> Path:
-    """An interpreter of this Python version that every account can run."""
-    candidates = [Path(sys._base_executable), *map(Path, SYSTEM_PYTHONS)]
-    for candidate in candidates:
-        if candidate.exists() and open_to_all(candidate) and open_to_all(candidate.resolve()):
-            return candidate
-    raise HubSetupError(
-        f"no Python {sys.version_info.major}.{sys.version_info.minor} that every account can "
-        f"run: {sys._base_executable} is closed to other users; install "
-        f"python{sys.version_info.major}.{sys.version_info.minor} system-wide (apt-get install "
-        f"python3 python3-venv) or make .venv with such an interpreter")
+def _copy_interpreter(target: Path) -> Path:
+    """A copy of this venv's base interpreter (binary, libpython, standard library) in `target`.
+
+    The same interpreter, not merely the same minor version: packages may need a later patch
+    release than a system Python has (soupsieve, under nbconvert's HTML export, needs 3.11.5).
+    """
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    binary = target / "bin" / version
+    if not binary.exists():
+        base = Path(sys.base_prefix)
+        (target / "bin").mkdir(parents=True, exist_ok=True)
+        (target / "lib").mkdir(exist_ok=True)
+        for lib in base.glob("lib/libpython*.so*"):
+            shutil.copyfile(lib, target / "lib" / lib.name)
+        shutil.copytree(base / "lib" / version, target / "lib" / version, symlinks=True,
+                        ignore=shutil.ignore_patterns("site-packages", "test", "idlelib",
+                                                      "tkinter", "turtledemo", "config-*"))
+        (target / "lib" / version / "site-packages").mkdir(exist_ok=True)
+        shutil.copyfile(Path(sys._base_executable).resolve(), binary.with_suffix(".tmp"))
+        os.chmod(binary.with_suffix(".tmp"), 0o755)
+        os.rename(binary.with_suffix(".tmp"), binary)
+    subprocess.run(["chmod", "-R", "a+rX", str(target)], check=True)
+    return binary
+
+
+def interpreter(folder: HubFolder) -> Path:
+    """This venv's base interpreter where every account can run it, else a copy of it."""
+    base = Path(sys._base_executable)
+    if open_to_all(base) and open_to_all(base.resolve()) and open_to_all(Path(sys.base_prefix)):
+        return base
+    return _copy_interpreter(folder.python)
+
+
+def library_path(folder: HubFolder) -> str:
+    """LD_LIBRARY_PATH for the copied interpreter (its libpython), "" when none is needed."""
+    return str(folder.python / "lib") if folder.python.exists() else ""
 
 
 def purelib() -> Path:
@@ -171,15 +202,16 @@ def _scripts(env: Path) -> None:
         os.chmod(script, 0o755)
 
 
-def _venv(env: Path, paths: list[Path]) -> Path:
-    """A venv at `env` made by a system interpreter, with `paths` on sys.path (a .pth)."""
+def _venv(folder: HubFolder, env: Path, paths: list[Path]) -> Path:
+    """A venv at `env` that every account can run, with `paths` on sys.path (a .pth)."""
     python = env / "bin" / "python"
+    run_env = {**os.environ, "LD_LIBRARY_PATH": library_path(folder)}
     if not python.exists():
-        subprocess.run([str(system_python()), "-m", "venv", "--without-pip", str(env)],
-                       check=True, capture_output=True)
+        subprocess.run([str(interpreter(folder)), "-m", "venv", "--without-pip", str(env)],
+                       check=True, capture_output=True, env=run_env)
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path("
-                                "'purelib'))"], check=True, capture_output=True,
-                               text=True).stdout.strip())
+                                "'purelib'))"], check=True, capture_output=True, text=True,
+                               env=run_env).stdout.strip())
     (site / "course_env.pth").write_text("".join(f"{p}\n" for p in paths))
     _scripts(env)
     return site
@@ -188,7 +220,7 @@ def _venv(env: Path, paths: list[Path]) -> Path:
 def _student_env(folder: HubFolder) -> None:
     """The students' venv: the kit's wheel (the student grader) and the private submit."""
     built = kitlib.build(folder.kit)
-    site = _venv(folder.env("student"), [purelib()])
+    site = _venv(folder, folder.env("student"), [purelib()])
     done = subprocess.run([sys.executable, "-m", "pip", "--python",
                            str(folder.env("student") / "bin" / "python"), "install", "--quiet",
                            "--no-deps", "--no-index", "--force-reinstall", str(built.wheel)],
@@ -214,8 +246,11 @@ def _etc(folder: HubFolder, course_id: str) -> None:
         etc = folder.etc(role)
         _mkdir(etc, 0o755)
         (etc / "nbgrader_config.py").write_text(_nbgrader_config(role, folder, course_id))
+        server = {"ServerApp": {**TERMINAL_CONFIG["ServerApp"]}}
         if role == "student":
-            (etc / "jupyter_server_config.json").write_text(json.dumps(STUDENT_SERVER_CONFIG))
+            server["ServerApp"].update(STUDENT_SERVER_CONFIG["ServerApp"])
+        (etc / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+        if role == "student":
             _mkdir(etc / "labconfig", 0o755)
             (etc / "labconfig" / "page_config.json").write_text(json.dumps(STUDENT_PAGE_CONFIG))
 
@@ -261,7 +296,7 @@ def prepare(folder: HubFolder, roster: hubroster.Roster, course: Course) -> None
     _exchange(folder, course.course_id, roster.instructor.username)
     _data(folder, course.root / "data_cache")
     _student_env(folder)
-    _venv(folder.env("instructor"), [purelib(), REPO])
+    _venv(folder, folder.env("instructor"), [purelib(), REPO])
     _etc(folder, course.course_id)
     _course_copy(course, roster.instructor.username)
 
