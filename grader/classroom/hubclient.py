@@ -19,6 +19,7 @@ import json
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from tornado.httpclient import HTTPRequest
@@ -100,7 +101,9 @@ class HubUser:
 
     def run(self, command: str, timeout: float = 600) -> tuple[int, str]:
         """Run `command` in a new terminal of the user's server: (exit status, its output)."""
-        return asyncio.run(self._run(command, timeout))
+        # A thread of its own: the caller may be inside an event loop (Playwright's sync API).
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self._run(command, timeout)).result()
 
     async def _run(self, command: str, timeout: float) -> tuple[int, str]:
         made = self.api("POST", f"/user/{self.username}/api/terminals")

@@ -235,6 +235,9 @@ def _nbgrader_config(role: str, folder: HubFolder, course_id: str) -> str:
     lines = ["c = get_config()  # noqa: F821",
              f"c.Exchange.root = {str(folder.exchange)!r}",
              "c.Authenticator.plugin_class = 'nbgrader.auth.JupyterHubAuthPlugin'"]
+    # Validate runs the whole notebook: the course's per-cell limit, and more than nbclient's
+    # 4 s for a cell's last output to arrive after it finished (a busy machine misses that).
+    lines += ["c.Execute.timeout = 300", "c.Execute.iopub_timeout = 60"]
     if role == "student":
         lines += [f"c.CourseDirectory.course_id = {course_id!r}",
                   f"c.ExchangeFactory.submit = '{SUBMIT_MODULE}.PrivateSubmit'"]

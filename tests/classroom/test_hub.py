@@ -180,7 +180,7 @@ def browser():
 
 
 def _log_in(browser, hub: dict, name: str):
-    """A browser page logged in as `name` through the hub's login form, in the Lab."""
+    """A browser page that posted the hub's login form as `name` (the hub starts the server)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(180_000)
@@ -188,9 +188,12 @@ def _log_in(browser, hub: dict, name: str):
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", hub["passwords"][name])
     page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(f"**/user/{name}/lab**", timeout=300_000)
-    page.wait_for_selector("#jp-main-dock-panel")
     return page
+
+
+def _in_the_lab(page, name: str) -> None:
+    page.wait_for_url(f"**/user/{name}/lab**", timeout=400_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=300_000)
 
 
 def _hub_user(hub: dict, name: str):
@@ -236,7 +239,7 @@ def _grades(db: Path, student: str) -> dict[str, tuple[float, float]]:
     """grade cell -> (score, max score) of the student's autograded notebook."""
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{db}") as gb:
-        nb = gb.find_submission_notebook(ASSIGNMENT, student, ASSIGNMENT)
+        nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)  # notebook, assignment
         return {g.name: (g.score, g.max_score) for g in nb.grades}
 
 
@@ -257,6 +260,8 @@ def test_release_fetch_submit_collect_autograde_feedback_in_a_browser(hub, brows
     login.goto(f"{hub['base']}/hub/login")
     login.screenshot(path=str(ARTEFACTS / "0-login-page.png"))
     pages = {name: _log_in(browser, hub, name) for name in (teacher, a_name, b_name)}
+    for name, page in pages.items():  # the three servers start side by side
+        _in_the_lab(page, name)
     steps("log in through the login page, 3 servers started", started)
     users = {name: _hub_user(hub, name) for name in (teacher, a_name, b_name)}
     teach, a, b = users[teacher], users[a_name], users[b_name]
