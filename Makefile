@@ -116,5 +116,5 @@ hub-proxy:  ## configurable-http-proxy in .hub/ (when npm is there; the hub test
 	@if [ -x $(HUB_PROXY) ]; then :; elif command -v npm >/dev/null; then $(MAKE) $(HUB_PROXY); \
 	else echo "npm missing: no configurable-http-proxy, so no JupyterHub (make hub, its test)"; fi
 
-hub: setup $(HUB_PROXY)  ## JupyterHub serving the course to the class in $(ROSTER)
+hub: setup $(HUB_PROXY) $(LAB_CONFIGS)  ## JupyterHub serving the course to the class in $(ROSTER)
 	$(BIN)/python -m grader.hub serve --roster $(ROSTER) $(HUB_ARGS)

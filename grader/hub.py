@@ -37,6 +37,14 @@ def _proxy() -> Path | None:
     return Path(found) if found else None
 
 
+def _as_root() -> bool:
+    if os.geteuid() == 0:
+        return True
+    print("error: the hub must run as root: it creates Unix accounts and starts each user's "
+          "server as that user (sudo make hub)", file=sys.stderr)
+    return False
+
+
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not args.roster.is_file():
         parser.error(f"no roster file {args.roster}")
@@ -44,6 +52,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         roster = read_roster(args.roster)
     except RosterError as exc:
         parser.error(str(exc))
+    if not _as_root():
+        return 1
     proxy = _proxy()
     if proxy is None:
         print("error: configurable-http-proxy not found: run `make hub-proxy` (npm)",
@@ -74,6 +84,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _remove(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     folder = hubsetup.HubFolder(args.dir.resolve())
+    if not _as_root():
+        return 1
     if not (folder.hub / "settings.json").exists() and not (folder.hub / "created-users.txt"
                                                            ).exists():
         parser.error(f"{folder.root} is not a hub folder made by `serve`")
@@ -102,10 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     remove.add_argument("--dir", type=Path, default=DEFAULT_DIR,
                         help=f"the hub folder (default: {DEFAULT_DIR})")
     args = parser.parse_args(argv)
-    if os.geteuid() != 0:
-        print("error: the hub must run as root: it creates Unix accounts and starts each "
-              "user's server as that user (sudo make hub)", file=sys.stderr)
-        return 1
     return (_serve if args.command == "serve" else _remove)(args, parser)
 
 
