@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup system-data data lab instructor test lint notebooks student-kit
+.PHONY: setup system-data data lab instructor test lint notebooks student-kit hub hub-proxy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,7 +79,7 @@ lab: setup $(LAB_CONFIGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the s
 instructor: setup $(LAB_CONFIGS)  ## JupyterLab on the whole course, with nbgrader's Formgrader
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
-test: setup  ## the whole test suite (what CI runs)
+test: setup hub-proxy  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -101,3 +101,20 @@ autograde-demo: setup  ## sample class in submitted/, autograded (all five), fee
 	$(BIN)/python -m grader.autograde all --jobs $(DEMO_JOBS)
 	$(BIN)/python -m grader.feedback
 	$(BIN)/python -m grader.analytics
+
+# JupyterHub for a class on this machine (python -m grader.hub; run as root): Unix accounts for
+# the roster (CSV: username,role,password), nbgrader's exchange, the Formgrader for the
+# instructor only. configurable-http-proxy comes from npm into .hub/, never globally.
+HUB_PROXY := .hub/node_modules/.bin/configurable-http-proxy
+ROSTER ?= roster.csv
+HUB_ARGS ?=
+
+$(HUB_PROXY):
+	npm install --prefix .hub --no-save --silent configurable-http-proxy@4
+
+hub-proxy:  ## configurable-http-proxy in .hub/ (when npm is there; the hub test needs it)
+	@if [ -x $(HUB_PROXY) ]; then :; elif command -v npm >/dev/null; then $(MAKE) $(HUB_PROXY); \
+	else echo "npm missing: no configurable-http-proxy, so no JupyterHub (make hub, its test)"; fi
+
+hub: setup $(HUB_PROXY) $(LAB_CONFIGS)  ## JupyterHub serving the course to the class in $(ROSTER)
+	$(BIN)/python -m grader.hub serve --roster $(ROSTER) $(HUB_ARGS)
