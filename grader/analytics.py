@@ -8,8 +8,8 @@
                             message for each code
 
 Scores come from the gradebook (nbgrader's numbers, manual grades included). Finding codes come
-from the autograded notebooks: the hidden test of a failed cell raised GradingFailed with
-"[CODE] message; ..." (grader/verdicts.py). The notebook nbgrader wrote is the record the
+from the autograded notebooks: the hidden test of a failed cell raised GradingFailed with the
+findings as data (read by grader.classroom.verdicts). The notebook nbgrader wrote is the record the
 feedback is made from; no extra file is written from inside the student's kernel, where student
 code could alter it. Students whose notebook could not be graded are listed with the reason from
 grader.autograde's status file instead of codes.
@@ -30,16 +30,15 @@ from nbgrader.api import MissingEntry
 from grader.classroom import gradebook_sync
 from grader.classroom.course import Course
 from grader.classroom.status import load_status, status_path
-from grader.classroom.verdicts import GRADING_FAILED, raised_findings
-
-# Codes that say a cell was not answered or could not be graded, not what was misunderstood.
-# A test cell that failed without a finding is listed under the exception it raised
-# (e.g. CheckFailed for the test-accuracy target), also not a named misconception.
-NOT_MISCONCEPTIONS = ("NOT_IMPLEMENTED", "SUBMISSION_ERROR", "TIMEOUT", "TAMPERING")
+from grader.classroom.verdicts import Stop, cell_errors
+from grader.core.findings import Code
 
 
 def is_misconception(code: str) -> bool:
-    return code not in NOT_MISCONCEPTIONS and code.isupper()
+    """A finding code that names a misconception. A test cell that failed without a finding is
+    listed under the exception it raised (e.g. CheckFailed for the test-accuracy target): not a
+    Code, so not a named misconception either."""
+    return code in Code.__members__ and Code(code).is_misconception
 
 
 @dataclass
@@ -70,17 +69,16 @@ def cell_findings(notebook: Path) -> dict[str, list[tuple[str, str]]]:
 
 def _findings(outputs: list[dict]) -> list[tuple[str, str]]:
     """The findings of one test cell: grade()'s, else the error it raised, else none."""
-    errors = [o for o in outputs if o.get("output_type") == "error"]
-    for err in errors:
-        if err.get("ename") == GRADING_FAILED and (found := raised_findings(err.get("evalue", ""))):
-            return found
+    errors = cell_errors(outputs)
+    for error in errors:
+        if error.stop is Stop.FINDINGS:
+            return [(f.code.value, f.message) for f in error.findings]
     if not errors:
         return []
-    ename, evalue = errors[0].get("ename", "Error"), str(errors[0].get("evalue", ""))
-    if ename in ("CellTimeoutError", "KeyboardInterrupt"):
-        return [("TIMEOUT", "the cell hit the time limit")]
+    if errors[0].stop is Stop.TIMEOUT:
+        return [(Code.TIMEOUT.value, "the cell hit the time limit")]
     # A plain assert of the test cell (e.g. the accuracy target) or a crash: named as raised.
-    return [(ename, evalue)]
+    return [(errors[0].ename, errors[0].evalue)]
 
 
 def collect(course: Course, assignment: str) -> list[Row]:

@@ -7,9 +7,9 @@ before it is rendered:
 
 - the `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region of every cell is replaced by a
   one-line comment;
-- a GradingFailed error (grade()'s "[CODE] message; [CODE] message") becomes the list of
-  findings, each a misconception code and what was observed; the verdict grade() printed is
-  dropped from the cell's output, as the list replaces it;
+- a GradingFailed error (grade()'s verdict and its findings as data, read by
+  grader.classroom.verdicts) becomes the list of findings, each a misconception code and what was
+  observed;
 - any other error becomes one line (exception and message, and the line of the student's cell),
   with plain words for a time limit, sys.exit() or running out of memory. No traceback is shown.
 
@@ -30,7 +30,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader.classroom.course import REPO, Course, environ
-from grader.classroom.verdicts import GRADING_FAILED, raised_findings, without_hidden_verdict
+from grader.classroom.verdicts import CellError, Stop, read_error
+from grader.core.findings import Finding
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
                      re.MULTILINE | re.DOTALL)
@@ -39,13 +40,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 _PLAIN_WORDS = {
-    "CellTimeoutError": "This cell was stopped when it reached the time limit: look for a loop "
-                        "that never ends, or far more work than the exercise needs.",
-    "KeyboardInterrupt": "This cell was stopped when it reached the time limit: look for a loop "
-                         "that never ends, or far more work than the exercise needs.",
-    "SystemExit": "This cell called sys.exit(); a notebook cell should never stop Python.",
-    "MemoryError": "This cell ran out of memory (the grading limit): it keeps far more data "
-                   "than the exercise needs.",
+    Stop.TIMEOUT: "This cell was stopped when it reached the time limit: look for a loop that "
+                  "never ends, or far more work than the exercise needs.",
+    Stop.EXIT: "This cell called sys.exit(); a notebook cell should never stop Python.",
+    Stop.MEMORY: "This cell ran out of memory (the grading limit): it keeps far more data than "
+                 "the exercise needs.",
 }
 
 
@@ -59,49 +58,37 @@ def _output(plain: str, markup: str) -> NotebookNode:
                       "data": {"text/plain": plain, "text/html": markup}})
 
 
-def findings_output(findings: list[tuple[str, str]]) -> NotebookNode:
+def findings_output(findings: list[Finding]) -> NotebookNode:
     """The findings of the hidden checks, as an output cell (HTML for the page, text as well)."""
-    plain = "The hidden checks found:\n" + "\n".join(f"  • {c}: {m}" for c, m in findings)
-    items = "".join(f"<li><code>{html.escape(c)}</code> {html.escape(m)}</li>"
-                    for c, m in findings)
+    plain = "The hidden checks found:\n" + "\n".join(f"  • {f.code.value}: {f.message}"
+                                                     for f in findings)
+    items = "".join(f"<li><code>{html.escape(f.code.value)}</code> {html.escape(f.message)}</li>"
+                    for f in findings)
     return _output(plain, f'<div class="alert alert-danger"><b>The hidden checks found:</b>'
                           f"<ul>{items}</ul></div>")
 
 
-def error_summary(output: NotebookNode, line_number: bool = True) -> str:
+def error_summary(output: NotebookNode, error: CellError, line_number: bool = True) -> str:
     """One line for an error output: plain words for limits, else the exception and its line."""
-    ename = output.get("ename", "Error")
-    evalue = _ANSI.sub("", str(output.get("evalue", ""))).strip()
-    if ename in _PLAIN_WORDS:
-        return _PLAIN_WORDS[ename]
-    if "can't allocate memory" in evalue:
-        return _PLAIN_WORDS["MemoryError"]
-    text = f"{ename}: {evalue}" if evalue else ename
+    if error.stop in _PLAIN_WORDS:
+        return _PLAIN_WORDS[error.stop]
+    evalue = _ANSI.sub("", error.evalue).strip()
+    text = f"{error.ename}: {evalue}" if evalue else error.ename
     lines = _CELL_LINE.findall(_ANSI.sub("", "\n".join(output.get("traceback", []))))
     return text + (f" (line {lines[0]} of this cell)" if lines and line_number else "")
 
 
 def _replace_error(output: NotebookNode, test_cell: bool) -> NotebookNode:
-    findings = raised_findings(str(output.get("evalue", "")))
-    if output.get("ename") == GRADING_FAILED and findings:
-        return findings_output(findings)
-    line = error_summary(output, line_number=not test_cell)  # test cell lines include hidden ones
+    error = read_error(output)
+    if error.stop is Stop.FINDINGS:
+        return findings_output(error.findings)
+    line = error_summary(output, error, line_number=not test_cell)  # hidden lines count too
     return _output(line, f'<div class="alert alert-warning">{html.escape(line)}</div>')
 
 
 def clean_outputs(outputs: list[NotebookNode], test_cell: bool) -> list[NotebookNode]:
-    """Outputs with errors summarised and (in test cells) grade()'s printed verdict removed."""
-    cleaned = []
-    for output in outputs:
-        if output.output_type == "error":
-            cleaned.append(_replace_error(output, test_cell))
-        elif output.output_type == "stream" and test_cell:
-            text = without_hidden_verdict(output.text)
-            if text:
-                cleaned.append(from_dict({**output, "text": text}))
-        else:
-            cleaned.append(output)
-    return cleaned
+    """Outputs with each error summarised in one line, or listed as the findings it carries."""
+    return [_replace_error(o, test_cell) if o.output_type == "error" else o for o in outputs]
 
 
 class FindingsFeedback(NbGraderPreprocessor):

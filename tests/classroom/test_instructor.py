@@ -30,7 +30,9 @@ from grader.classroom.course import REPO, Course, environ
 from grader.classroom.grading import Settings, run
 from grader.classroom.status import load_status, status_path
 from grader.core import mathjax
+from grader.core.findings import Code, Finding
 from grader.core.limits import RunOutcome, descendants
+from grader.core.report import GradingFailed
 
 ASSIGNMENT = "04_cross_entropy"
 TIMEOUT = 30  # seconds per cell: the endless loop costs this much
@@ -100,12 +102,17 @@ def visible_text(page: str) -> str:
 
 # ------------------------------------------------------------------ fast: no nbgrader, no kernel
 
-def test_grading_failed_message_parses_into_findings() -> None:
-    text = "[SOFTMAX_BEFORE_CE] rows sum to 1; here [x] is; [TIMEOUT] still running; after"
-    assert verdicts.raised_findings(text) == [
-        ("SOFTMAX_BEFORE_CE", "rows sum to 1; here [x] is"), ("TIMEOUT", "still running; after")]
-    hidden = "ok\n❌ f: the hidden checks found 1 problem:\n  • WRONG_VALUE: a\n    more\nend\n"
-    assert verdicts.without_hidden_verdict(hidden) == "ok\nend\n"
+def test_grading_failed_reads_back_as_its_findings() -> None:
+    findings = [Finding(Code.SOFTMAX_BEFORE_CE, "rows sum to 1; here [x] is\nand a second line"),
+                Finding(Code.TIMEOUT, 'still running; "quoted" grader-findings: []')]
+    raised = GradingFailed("❌ f: the hidden checks found 2 problems:", findings)
+    error = verdicts.read_error({"output_type": "error", "ename": type(raised).__name__,
+                                 "evalue": str(raised)})
+    assert error.stop is verdicts.Stop.FINDINGS and error.findings == findings
+    timeout = {"output_type": "error", "ename": "CellTimeoutError", "evalue": ""}
+    assert verdicts.read_error(timeout).stop is verdicts.Stop.TIMEOUT
+    forged = {"output_type": "error", "ename": "AssertionError", "evalue": str(raised)}
+    assert verdicts.read_error(forged).stop is verdicts.Stop.ERROR  # only grade() names codes
 
 
 def test_hidden_tests_are_cut_from_cell_sources() -> None:
