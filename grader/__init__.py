@@ -91,7 +91,7 @@ def ready(*task_ids: str) -> bool:
     For demo cells that use an exercise: `if ready("mnist.train_one_epoch"):`. Nothing is run;
     an undefined name or the released `raise NotImplementedError()` stub counts as unfinished.
     """
-    from grader.core.catalogue import ASSIGNMENTS, get_task
+    from grader.core.catalogue import assignment_of, get_task
     from grader.core.runner import MISSING
     from grader.core.unfinished import exercise_label, is_stub
 
@@ -100,8 +100,7 @@ def ready(*task_ids: str) -> bool:
         task = get_task(task_id)
         obj = namespace.get(task.name, MISSING)
         if obj is MISSING or is_stub(obj):
-            module = task_id.split(".", 1)[0]
-            assignment = next(a for a, m in ASSIGNMENTS.items() if m == module)
-            print(f"⏭ finish {exercise_label(assignment, task.name)} first: this cell needs it.")
+            label = exercise_label(assignment_of(task), task.name)
+            print(f"⏭ finish {label} first: this cell needs it.")
             return False
     return True

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 from grader.classroom.course import REPO, Course
-from grader.classroom.grading import Settings, all_assignments, format_table, run
+from grader.classroom.grading import Settings, format_table, run
 from grader.classroom.status import status_path
 from grader.core.limits import gpu_visible
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                         memory_gib=args.memory_gib, wall=args.wall,
                         rlimit_data=not gpu_visible(), force=args.force,
                         dask=args.dask, stock_kernels=args.stock_kernels)
-    assignments = (all_assignments(settings.course) if args.assignments == ["all"]
+    assignments = (settings.course.assignments if args.assignments == ["all"]
                    else args.assignments)
     students = args.students.split(",") if args.students else None
     start = time.monotonic()

@@ -16,22 +16,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.classroom.course import environ
+from grader.classroom.course import Course, environ
 from grader.core.paths import REPO
 
-SOURCE_DIR = REPO / "solutions"
-RELEASE_DIR = REPO / "notebooks"
-
-
-def assignments() -> list[str]:
-    """Assignment names: the folders of solutions/ that hold a notebook."""
-    return sorted(p.name for p in SOURCE_DIR.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+RELEASE_DIR = Course().dir("release")
 
 
 def generate(release_dir: Path) -> None:
     """Run nbgrader generate_assignment for every assignment into release_dir."""
     with tempfile.TemporaryDirectory() as tmp:
-        for name in assignments():
+        for name in Course().assignments:
             cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
                    f"--CourseDirectory.root={REPO}",
                    f"--CourseDirectory.release_directory={release_dir}",

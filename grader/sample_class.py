@@ -353,19 +353,12 @@ def write_submission(course: Course, out: Path, name: str, assignment: str) -> N
     nbformat.write(student_notebook(student, release, source), target)
 
 
-def released_assignments(course: Course) -> list[str]:
-    """Assignments with a released notebook, in course order."""
-    release = course.dir("release")
-    return sorted(p.name for p in release.iterdir()
-                  if (p / f"{p.name}.ipynb").is_file()) if release.is_dir() else []
-
-
 def build(course: Course, out: Path | None = None, students: list[str] | None = None,
           assignments: list[str] | None = None) -> list[Path]:
     """Write the sample class; returns the student folders written."""
     out = out or course.dir("submitted")
     names = students or list(CLASS)
-    for assignment in assignments or released_assignments(course):
+    for assignment in assignments or course.assignments:
         for name in names:
             write_submission(course, out, name, assignment)
     return [out / name for name in names]

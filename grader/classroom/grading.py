@@ -81,12 +81,6 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
 
 
-def all_assignments(course: Course) -> list[str]:
-    """Assignments with a source notebook, in course order."""
-    return sorted(p.parent.name for p in course.dir("source").glob("*/*.ipynb")
-                  if p.stem == p.parent.name)
-
-
 def autograde_argv(settings: Settings, job: Job) -> list[str]:
     """nbgrader's arguments for one student's autograde against its private gradebook."""
     args = ["autograde", job.assignment, "--student", job.student, "--force"]

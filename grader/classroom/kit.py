@@ -26,11 +26,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.classroom.course import Course
+from grader.core import layout
 from grader.core.catalogue import TASK_MODULES
 from grader.core.paths import PACKAGE, REPO
 
 KIT_TEMPLATES = REPO / "kit"  # the kit's README.md and Makefile, copied as they are
-RELEASE_DIR = REPO / "notebooks"
+RELEASE_DIR = Course().dir("release")
 DIST = REPO / "dist"
 KIT_NAME = "student-kit"
 WHEEL_PROJECT = "pytorch-basics-grader"
@@ -188,7 +190,8 @@ def _pyproject(packages: list[str]) -> str:
         'description = "The grader of the PyTorch basics course as students use it: check() and '
         'hint() in the notebooks, and the dataset preparation."\n'
         f'requires-python = "{project["requires-python"]}"\ndependencies = [\n{deps}]\n\n'
-        f"[tool.setuptools]\npackages = {json.dumps(packages)}\n"
+        f"[tool.setuptools]\npackages = {json.dumps(packages)}\n\n"
+        f'[tool.setuptools.package-data]\n"grader.core" = ["{layout.EXERCISES_FILE.name}"]\n'
     )
 
 
@@ -200,6 +203,10 @@ def build_wheel(modules: dict[str, Path], out: Path) -> Path:
             target = src / path.relative_to(PACKAGE.parent)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+        # ready() names exercises by number; the wheel has no notebooks to read them from.
+        numbers = {a: layout.exercise_numbers(a) for a in layout.ASSIGNMENTS}
+        exercises = src / layout.EXERCISES_FILE.relative_to(PACKAGE.parent)
+        exercises.write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
         packages = [m for m, p in modules.items() if p.name == "__init__.py"]
         (src / "pyproject.toml").write_text(_pyproject(packages))
         out.mkdir(parents=True, exist_ok=True)
