@@ -54,7 +54,7 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "grader.feedback.FindingsFeedback",
+    "grader.classroom.findings_feedback.FindingsFeedback",
 ]
 
 # LaTeX in the feedback HTML renders offline: MathJax from the installed jupyter-server-mathjax

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from distributed import Client, as_completed, get_worker
 
-from grader.classroom.course import REPO
+from grader.classroom.course import REPO, CourseError
 from grader.classroom.grading import (
     Job,
     Results,
@@ -69,11 +69,11 @@ def require_shared(client: Client, paths: list[Path]) -> None:
     """Stop with a clear message unless every worker sees every path."""
     seen = client.run(missing_paths, [str(p) for p in paths])
     if not seen:
-        raise SystemExit(f"the Dask cluster at {client.scheduler.address} has no workers")
+        raise CourseError(f"the Dask cluster at {client.scheduler.address} has no workers")
     blind = {worker: gone for worker, gone in seen.items() if gone}
     if blind:
         lines = [f"  {worker}: {', '.join(gone)}" for worker, gone in sorted(blind.items())]
-        raise SystemExit("these Dask workers cannot see the course directory (grading on a "
+        raise CourseError("these Dask workers cannot see the course directory (grading on a "
                          "cluster needs it on a shared filesystem, at the same path):\n"
                          + "\n".join(lines))
 

@@ -35,6 +35,11 @@ def use_venv_path() -> None:
     os.environ["PATH"] = environ()["PATH"]
 
 
+class CourseError(Exception):
+    """The course is not in a state to do what was asked (a missing notebook, a run already
+    under way, an unreachable cluster); the message says what, in one line for the instructor."""
+
+
 @dataclass(frozen=True)
 class Course:
     """An nbgrader course directory laid out as grader.core.layout says."""

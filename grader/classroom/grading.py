@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.classroom import diagnose, forkkernel, gradebook_sync, nbgrader_job
-from grader.classroom.course import REPO, Course, environ, use_venv_path
+from grader.classroom.course import REPO, Course, CourseError, environ, use_venv_path
 from grader.classroom.progress import Progress
 from grader.classroom.status import (
     StudentResult,
@@ -225,7 +225,7 @@ def sync_assignment(course: Course, assignment: str) -> None:
     """Put the current source notebook in the gradebook when it is missing or has changed."""
     source = course.notebook("source", assignment)
     if not source.is_file():
-        raise SystemExit(f"no source notebook {source}")
+        raise CourseError(f"no source notebook {source}")
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     marker = status_path(course, assignment).with_suffix(".source")
     recorded = marker.read_text().strip() if marker.is_file() else ""
@@ -243,7 +243,7 @@ def course_lock(course: Course) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SystemExit("another grader.autograde run is using this course") from None
+            raise CourseError("another grader.autograde run is using this course") from None
         yield
 
 

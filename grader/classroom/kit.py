@@ -32,7 +32,6 @@ from grader.core.catalogue import TASK_MODULES
 from grader.core.paths import PACKAGE, REPO
 
 KIT_TEMPLATES = REPO / "kit"  # the kit's README.md and Makefile, copied as they are
-RELEASE_DIR = Course().dir("release")
 DIST = REPO / "dist"
 KIT_NAME = "student-kit"
 WHEEL_PROJECT = "pytorch-basics-grader"
@@ -261,14 +260,14 @@ def _fresh(folder: Path) -> None:
     folder.mkdir(parents=True)
 
 
-def build(dist: Path = DIST) -> Kit:
+def build(dist: Path = DIST, course: Course | None = None) -> Kit:
     """Build dist/student-kit/ and dist/student-kit.zip from the course as it is now."""
     modules = student_modules()
     folder = dist / KIT_NAME
     _fresh(folder)
     for name in ("README.md", "Makefile"):
         shutil.copyfile(KIT_TEMPLATES / name, folder / name)
-    copy_notebooks(RELEASE_DIR, folder / "notebooks")
+    copy_notebooks((course or Course()).dir("release"), folder / "notebooks")
     wheel = build_wheel(modules, folder / "wheels")
     archive = Path(shutil.make_archive(str(dist / KIT_NAME), "zip", root_dir=dist,
                                        base_dir=KIT_NAME))

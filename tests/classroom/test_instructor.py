@@ -24,8 +24,15 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader import analytics, feedback, sample_class, shards
-from grader.classroom import diagnose, gradebook_sync, verdicts
+from grader.classroom import (
+    analytics,
+    diagnose,
+    findings_feedback,
+    gradebook_sync,
+    sample_class,
+    shards,
+    verdicts,
+)
 from grader.classroom.course import REPO, Course, environ
 from grader.classroom.grading import Settings, run
 from grader.classroom.status import load_status, status_path
@@ -117,7 +124,8 @@ def test_grading_failed_reads_back_as_its_findings() -> None:
 
 def test_hidden_tests_are_cut_from_cell_sources() -> None:
     source = 'check("t")\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\nafter()'
-    assert feedback.strip_hidden(source) == f'check("t")\n{feedback.HIDDEN_NOTE}after()'
+    stripped = findings_feedback.strip_hidden(source)
+    assert stripped == f'check("t")\n{findings_feedback.HIDDEN_NOTE}after()'
 
 
 def test_failures_are_named_from_the_nbgrader_log() -> None:
