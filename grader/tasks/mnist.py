@@ -180,9 +180,8 @@ def _output_kind(model: nn.Module, device: str) -> str | None:
 
 def _activation_findings(cls: type[nn.Module], model: nn.Module, name: str,
                          device: str) -> list[Finding]:
-    """SOFTMAX_BEFORE_CE: output rows are probabilities; ACTIVATION_ON_OUTPUT: SOFTMAX_BEFORE_CE
-    when output rows are probabilities; ACTIVATION_ON_OUTPUT when outputs
-    are never negative for three initialisations."""
+    """SOFTMAX_BEFORE_CE: every output row is probabilities; ACTIVATION_ON_OUTPUT: the outputs
+    are never negative, for three initialisations."""
     kind = _output_kind(model, device)
     if kind == "softmax":
         return [softmax_before_ce(f"every row of `{name}`'s output is non-negative and sums to 1, "
@@ -210,8 +209,8 @@ def _separable_batch(device: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Finding]:
-    """WRONG_VALUE: Strict: a few Adam steps on an easy batch must lower the loss (skipped if too
-    slow)."""
+    """WRONG_VALUE: a few Adam steps on an easy batch did not lower the loss (strict runs only;
+    skipped when a step is too slow to judge)."""
     model = models.build(cls, seed=3, device=device)
     x, y = _separable_batch(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -519,10 +518,8 @@ def _swap_finding(first: float | None, second: float | None, truth: _EvalTruth,
 
 
 def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
-    """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from the
-    helpers.WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from
-    the
-    helpers."""
+    """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE come
+    from the helpers."""
     if not (isinstance(result, tuple | list) and len(result) == 2):
         return [Finding(Code.WRONG_VALUE, (
             f"`{name}` returned {describe(result)}; it should return two numbers: the mean "

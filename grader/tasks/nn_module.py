@@ -219,7 +219,8 @@ def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None)
 
 
 def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
-    """ACTIVATION_ON_OUTPUT / WRONG_VALUE: same weights as the reference, compare the logits."""
+    """WRONG_VALUE: given the reference's weights, the logits differ from the reference's (an
+    activation on the output is named instead, through _activation_finding)."""
     _copy_weights(model, ref)
     x = _images(16 if ctx.strict else 4, spec.image_size, ctx.device, seed=1)
     with torch.no_grad():
@@ -340,14 +341,14 @@ def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
 
 
 def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: count_parameters(model) -> int: the number of trainable (requires_grad)
-    parameter values.
+    """WRONG_VALUE: count_parameters(model) does not return the number of trainable
+    (requires_grad) parameter values.
 
-    WRONG_VALUE  on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
-                 CNN models; the slip that reproduces every result is named: frozen parameters
-                 counted, tensors counted instead of values, buffers / state_dict counted. A
-                 non-integer result (float, float tensor) is also WRONG_VALUE; numpy/torch
-                 integers are accepted.
+    Checked on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
+    CNN models; the slip that reproduces every result is named: frozen parameters
+    counted, tensors counted instead of values, buffers / state_dict counted. A
+    non-integer result (float, float tensor) is also WRONG_VALUE; numpy/torch
+    integers are accepted.
     """
     cases = _count_cases(ctx.strict)
     observed = [fn(model) for _, model in cases]
@@ -389,13 +390,13 @@ def _full(args: tuple[int, ...]) -> tuple[int, int, int, int]:
 
 
 def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) = floor((size+2p-k)/s)
-    + 1.
+    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) is not
+    floor((size + 2p - k) / s) + 1.
 
-    WRONG_VALUE  on padded, strided and non-dividing cases (plus the two defaults); the slip that
-                 reproduces every result is named: padding added once or left out, a missing +1,
-                 rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
-                 it is whole (sizes are ints).
+    Checked on padded, strided and non-dividing cases (plus the two defaults); the slip that
+    reproduces every result is named: padding added once or left out, a missing +1,
+    rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
+    it is whole (sizes are ints).
     """
     cases = _CONV_CASES + (_CONV_CASES_STRICT if ctx.strict else ())
     observed = [fn(*args) for args in cases]
