@@ -16,11 +16,8 @@ from pathlib import Path
 
 from grader.classroom import gradebook_sync
 from grader.classroom.course import Course
-from grader.classroom.grading import (
-    course_lock,
-    submitted_students,
-    sync_assignment,
-)
+from grader.classroom.grading import course_lock, sync_assignment
+from grader.classroom.jobs import submitted_students
 from grader.classroom.status import StudentResult, load_status, status_path, write_status
 
 
