@@ -1,12 +1,6 @@
-"""What the class got wrong, from the gradebook and the autograded notebooks: the reports that
-`python -m grader.analytics` writes.
-
-    reports/grades.csv      one row per student, assignment and test cell:
-                            student, assignment, cell, score, max, codes, note
-    reports/analytics.png   per notebook: the grade distribution, and how many students showed
-                            each finding code
-    reports/index.html      the same as a page, with what to re-teach first and an example
-                            message for each code
+"""What the class got wrong, from the gradebook and the autograded notebooks: the rows, the
+figure and the page of reports/ that `python -m grader.analytics` writes (its docstring lists
+them).
 
 Scores come from the gradebook (nbgrader's numbers, manual grades included). Finding codes come
 from the autograded notebooks: the hidden test of a failed cell raised GradingFailed with the
