@@ -50,7 +50,8 @@ else:
 c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows the grader's findings per failed test cell, never the hidden tests or a
-# traceback (grader/classroom/findings_feedback.py); nbgrader's own two preprocessors come first, as by default.
+# traceback (grader/classroom/findings_feedback.py); nbgrader's own two preprocessors come first,
+# as by default.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
