@@ -13,18 +13,21 @@ above does (`make notebooks` uses a scratch gradebook). For a whole class,
 
 import os
 
+from grader.core import layout
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = ROOT
-c.CourseDirectory.source_directory = "solutions"    # nbgrader source notebooks (instructor)
-c.CourseDirectory.release_directory = "notebooks"   # generated student versions
-c.CourseDirectory.submitted_directory = "submitted"
-c.CourseDirectory.autograded_directory = "autograded"
-c.CourseDirectory.feedback_directory = "feedback"
+# The folders and the course id: grader/core/layout.py, the one place they are set.
+c.CourseDirectory.source_directory = layout.FOLDERS["source"]
+c.CourseDirectory.release_directory = layout.FOLDERS["release"]
+c.CourseDirectory.submitted_directory = layout.FOLDERS["submitted"]
+c.CourseDirectory.autograded_directory = layout.FOLDERS["autograded"]
+c.CourseDirectory.feedback_directory = layout.FOLDERS["feedback"]
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
-c.CourseDirectory.course_id = "pytorch-basics"
+c.CourseDirectory.course_id = layout.COURSE_ID
 
 # What a student sees in place of a solution region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -47,11 +50,12 @@ else:
 c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows the grader's findings per failed test cell, never the hidden tests or a
-# traceback (grader/feedback.py); nbgrader's own two preprocessors come first, as by default.
+# traceback (grader/classroom/findings_feedback.py); nbgrader's own two preprocessors come first,
+# as by default.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "grader.feedback.FindingsFeedback",
+    "grader.classroom.findings_feedback.FindingsFeedback",
 ]
 
 # LaTeX in the feedback HTML renders offline: MathJax from the installed jupyter-server-mathjax

@@ -191,7 +191,7 @@ def step_notebook() -> dict:
 def step_autograde() -> dict:
     """`python -m grader.autograde 05` on a sample class: the solutions and a device bug."""
     from grader.classroom.course import Course
-    from grader.sample_class import build
+    from grader.classroom.sample_class import build
 
     students = ["correct", "device_bug"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -62,7 +62,7 @@ def run_notebook(notebook: Path) -> None:
 def autograde_loop(course: Path) -> subprocess.Popen:
     """Grade a sample class of 04 again and again (--force) until stopped."""
     subprocess.run([sys.executable, "-m", "grader.sample_class", "--root", str(course),
-                    "--assignments", "04_cross_entropy", "--students", "correct,unstable_softmax,"
+                    "04_cross_entropy", "--students", "correct,unstable_softmax,"
                     "softmax_before_ce"], check=True, cwd=ROOT, capture_output=True)
     loop = (f"while true; do {sys.executable} -m grader.autograde 04_cross_entropy --root "
             f"{course} --jobs 1 --force >/dev/null 2>&1; done")

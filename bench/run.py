@@ -78,7 +78,7 @@ def bench_checks() -> list[Row]:
 
 def _sample_course(tmp: Path, students: list[str], assignment: str):
     from grader.classroom.course import Course
-    from grader.sample_class import build
+    from grader.classroom.sample_class import build
 
     for name in ("solutions", "notebooks"):
         (tmp / name).symlink_to(ROOT / name)
@@ -255,7 +255,7 @@ def bench_class_all() -> list[Row]:
     """The whole sample class, all five assignments, 2 jobs: stock kernels vs forked."""
     import tempfile
 
-    from grader.sample_class import CLASS
+    from grader.classroom.sample_class import CLASS
 
     rows: list[Row] = []
     figures = {}

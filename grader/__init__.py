@@ -5,7 +5,7 @@ From a notebook:
     check("nn_module.SimpleCNN")      # visible check: ✅ line, or the findings as a short error
     hint("nn_module.SimpleCNN")       # a nudge, not the answer
     if ready("mnist.MNISTNet"): ...   # demo cells: False and one line while the exercise is open
-    grade("nn_module.SimpleCNN")      # hidden tests: stricter, raises AssertionError on failure
+    grade("nn_module.SimpleCNN")      # hidden tests: stricter, raises GradingFailed on failure
 
 The graded name is looked up in the caller's namespace unless it is passed explicitly.
 A failing check() ends its cell in a CheckFailed error shown as the verdict alone (no traceback),
@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grader.core.report import CheckFailed
+from grader.core.report import CheckFailed, GradingFailed
 
-__all__ = ["CheckFailed", "check", "grade", "hint", "ready"]
+if TYPE_CHECKING:
+    from grader.core.result import Result
+
+__all__ = ["CheckFailed", "GradingFailed", "check", "grade", "hint", "ready"]
 
 _MISSING: Any = object()
-
-
-class GradingFailed(AssertionError):
-    """Raised by grade() when a hidden check fails; its message lists the findings."""
-
 
 def _lookup(name: str, obj: Any, depth: int) -> Any:
     from grader.core.runner import MISSING
@@ -40,36 +38,43 @@ def _lookup(name: str, obj: Any, depth: int) -> Any:
     return namespace.get(name, MISSING)
 
 
-def _run(task_id: str, obj: Any, strict: bool, device: str | None, *, show: bool = True):
+def _run(task_id: str, obj: Any, strict: bool, device: str | None) -> tuple[Result, str]:
+    """The result of a task's check and its verdict (grader.core.report)."""
     from grader.core.catalogue import get_task
     from grader.core.report import format_result
     from grader.core.runner import run_check
 
     task = get_task(task_id)
     result = run_check(task, _lookup(task.name, obj, depth=2), device=device, strict=strict)
-    verdict = format_result(result, task, strict=strict)
-    if result.note:  # on stdout: stderr in a grade cell costs the student its points
-        verdict += "\n" + result.note
-    if show:
-        print(verdict)
-    return result, verdict
+    return result, format_result(result, task, strict=strict)
+
+
+def _with_note(verdict: str, result: Result) -> str:
+    """The verdict and, on a line of its own, what the checked code wrote to stderr or warned
+    (printed on stdout: stderr in a grade cell costs the student its points)."""
+    return f"{verdict}\n{result.note}" if result.note else verdict
 
 
 def check(task_id: str, obj: Any = _MISSING, *, device: str | None = None) -> None:
     """Run the public checks of a task: print ✅ when they pass, else raise CheckFailed."""
     autograding = os.environ.get("NBGRADER_EXECUTION") == "autograde"
-    result, verdict = _run(task_id, obj, strict=False, device=device, show=False)
+    result, verdict = _run(task_id, obj, strict=False, device=device)
     if result.passed or autograding:
-        print(verdict)
+        print(_with_note(verdict, result))
         return
-    raise CheckFailed(verdict)
+    raise CheckFailed(_with_note(verdict, result))
 
 
 def grade(task_id: str, obj: Any = _MISSING, *, device: str | None = None) -> None:
-    """Run the hidden checks of a task; raise GradingFailed with the findings when they fail."""
-    result, _ = _run(task_id, obj, strict=True, device=device)
-    if not result.passed:
-        raise GradingFailed("; ".join(f"[{f.code.value}] {f.message}" for f in result.findings))
+    """Run the hidden checks of a task: print ✅ when they pass, else raise GradingFailed, whose
+    message is the verdict and the findings as data (grader.core.report)."""
+    result, verdict = _run(task_id, obj, strict=True, device=device)
+    if result.passed:
+        print(_with_note(verdict, result))
+        return
+    if result.note:
+        print(result.note)
+    raise GradingFailed(verdict, result.findings)
 
 
 def hint(task_id: str) -> None:
@@ -86,7 +91,7 @@ def ready(*task_ids: str) -> bool:
     For demo cells that use an exercise: `if ready("mnist.train_one_epoch"):`. Nothing is run;
     an undefined name or the released `raise NotImplementedError()` stub counts as unfinished.
     """
-    from grader.core.catalogue import ASSIGNMENTS, get_task
+    from grader.core.catalogue import assignment_of, get_task
     from grader.core.runner import MISSING
     from grader.core.unfinished import exercise_label, is_stub
 
@@ -95,8 +100,7 @@ def ready(*task_ids: str) -> bool:
         task = get_task(task_id)
         obj = namespace.get(task.name, MISSING)
         if obj is MISSING or is_stub(obj):
-            module = task_id.split(".", 1)[0]
-            assignment = next(a for a, m in ASSIGNMENTS.items() if m == module)
-            print(f"⏭ finish {exercise_label(assignment, task.name)} first: this cell needs it.")
+            label = exercise_label(assignment_of(task), task.name)
+            print(f"⏭ finish {label} first: this cell needs it.")
             return False
     return True

@@ -17,7 +17,8 @@ The parent alone writes gradebook.db: as each student finishes it copies, in one
 the fields autograde wrote into the private copy (grader.classroom.gradebook_sync), so
 gradebook.db ends up as a serial `nbgrader autograde` leaves it.
 A notebook that is corrupt, whose kernel dies or that runs out of time or memory is recorded
-with the reason; every other student is graded as usual.
+with the reason; every other student is graded as usual. Exit status 1 when some student could
+not be graded (the table and the status file say why), 0 when every one was.
 
 Status: reports/autograde/<assignment>.json (grader.classroom.status) and one nbgrader log per
 student in reports/autograde/<assignment>/. A rerun skips students whose submission and source
@@ -31,19 +32,17 @@ import argparse
 import os
 import signal
 import time
-from pathlib import Path
 
-from grader.classroom.course import REPO, Course
-from grader.classroom.grading import Settings, all_assignments, format_table, run
+from grader.classroom.course import Course, CourseError
+from grader.classroom.grading import Settings, format_table, run
 from grader.classroom.status import status_path
+from grader.core import commandline
 from grader.core.limits import gpu_visible
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m grader.autograde", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("assignments", nargs="+", metavar="ASSIGNMENT",
-                   help="assignment id(s), e.g. 05_mnist_classifier, or `all`")
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("autograde", __doc__)
+    commandline.add_assignments(p, required=True)
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
                    help="notebooks graded at once (default: CPU count; 1 = serial)")
     p.add_argument("--students", help="comma-separated student ids (default: all submitted)")
@@ -55,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds for one student's whole notebook (default 3600)")
     p.add_argument("--stock-kernels", action="store_true",
                    help="one nbgrader process and a newly started kernel per student")
-    p.add_argument("--root", type=Path, default=REPO, help="course root (default: this repo)")
+    commandline.add_root(p)
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
                         "tcp://10.0.0.5:8786 (the course directory must be on a filesystem "
@@ -64,27 +63,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    assignments = commandline.assignments(p, args.assignments)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM: stop workers cleanly
     settings = Settings(Course(args.root), jobs=max(1, args.jobs), timeout=args.timeout,
                         memory_gib=args.memory_gib, wall=args.wall,
                         rlimit_data=not gpu_visible(), force=args.force,
                         dask=args.dask, stock_kernels=args.stock_kernels)
-    assignments = (all_assignments(settings.course) if args.assignments == ["all"]
-                   else args.assignments)
-    students = args.students.split(",") if args.students else None
     start = time.monotonic()
     try:
-        results = run(settings, assignments, students)
+        results = run(settings, assignments, commandline.ids(args.students))
     except KeyboardInterrupt:
-        print("interrupted: graded students are saved; run again to grade the rest")
+        commandline.error("interrupted: graded students are saved; run again to grade the rest")
         return 130
+    except CourseError as exc:
+        return commandline.error(str(exc))
     for assignment in assignments:
         print("\n" + format_table(settings.course, assignment, results[assignment],
                                   settings.jobs))
     print(f"\nwall time {time.monotonic() - start:.1f} s with {settings.jobs} worker(s); "
           f"status in {status_path(settings.course, assignments[0]).parent}/")
-    return 0
+    failed = any(r.outcome == "failed" for by_student in results.values()
+                 for r in by_student.values())
+    return commandline.FAILED if failed else commandline.DONE
 
 
 if __name__ == "__main__":

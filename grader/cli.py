@@ -1,10 +1,12 @@
 """The command line: `python -m grader list` and `python -m grader check TASK PATH`.
 
-check prints one JSON object on stdout and exits 0 (passed), 1 (failed, including a crashing,
-hanging or memory-hungry submission) or 2 (usage error, one line on stderr). The submission runs
-in a child process (grader.core.worker) under a wall-clock and a memory limit, so whatever it does,
-this process survives to report it. This module and grader.core.limits import only the
-standard library, except to describe a worker that died.
+check runs the public checks, as check() does in a notebook (`--hidden`: the hidden ones, as
+grade() does), prints one JSON object on stdout and exits 0 (passed), 1 (failed, including a
+crashing, hanging or memory-hungry submission) or 2 (usage error: an unknown task, a file that
+cannot be read). The submission runs in a child process (grader.core.worker) under a wall-clock
+(--wall) and a memory (--memory-gib) limit, so whatever it does, this process survives to report
+it. This module and grader.core.limits import only the standard library, except to describe a
+worker that died.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader.core import commandline
 from grader.core.limits import watch
+
+# The check itself stops at this share of --wall, so that TIMEOUT can name the line it was on
+# before the watcher has to kill the worker.
+CHECK_SHARE = 0.9
 
 
 def _failure(task: str, device: str | None, code: str, message: str) -> dict:
@@ -53,22 +60,22 @@ def run_worker(args: argparse.Namespace) -> dict:
     """Run one check in a child process and return its reply (or a failure describing its end)."""
     read_fd, write_fd = os.pipe()
     request = {"task": args.task, "path": str(args.path), "device": args.device,
-               "strict": not args.public, "seconds": args.timeout * 0.9, "result_fd": write_fd}
+               "strict": args.hidden, "seconds": args.wall * CHECK_SHARE, "result_fd": write_fd}
     proc = subprocess.Popen([sys.executable, "-m", "grader.core.worker"], stdin=subprocess.PIPE,
                             pass_fds=(write_fd,), start_new_session=True)
     os.close(write_fd)
     proc.stdin.write(json.dumps(request).encode())
     proc.stdin.close()
-    hit = _watch(proc, args.timeout, int(args.memory_gb * 2**30))
+    hit = _watch(proc, args.wall, int(args.memory_gib * 2**30))
     with os.fdopen(read_fd) as pipe:
         text = pipe.read()
     if hit == "time":
         return _failure(args.task, args.device, "TIMEOUT",
-                        f"the check did not finish within {args.timeout:g} s and was stopped; "
+                        f"the check did not finish within {args.wall:g} s and was stopped; "
                         "look for a loop that never ends.")
     if hit == "memory":
         return _failure(args.task, args.device, "SUBMISSION_ERROR",
-                        f"the submission used more than {args.memory_gb:g} GiB of memory "
+                        f"the submission used more than {args.memory_gib:g} GiB of memory "
                         "and was stopped.")
     try:
         return json.loads(text)
@@ -78,38 +85,37 @@ def run_worker(args: argparse.Namespace) -> dict:
                         f"{proc.returncode}) before a verdict, e.g. with os._exit() or a crash.")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader",
-                                     description="Autograder of the PyTorch basics course.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("", __doc__)
+    sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="print the task ids, one per line")
     check = sub.add_parser("check", help="check one task of a .py or .ipynb submission")
     check.add_argument("task", help="task id, e.g. mnist.train_one_epoch (see `list`)")
     check.add_argument("path", type=Path, help="the student's .py file or .ipynb notebook")
     check.add_argument("--device", choices=["cpu", "cuda"], default=None,
                        help="where to run the check (default: cuda when available, else cpu)")
-    check.add_argument("--public", action="store_true",
-                       help="run only the public checks students see (default: all checks)")
-    check.add_argument("--timeout", type=float, default=60.0,
-                       help="seconds before the check is stopped with TIMEOUT (default 60)")
-    check.add_argument("--memory-gb", type=float, default=4.0,
+    check.add_argument("--hidden", action="store_true",
+                       help="run the hidden checks grade() runs (default: the public checks)")
+    check.add_argument("--wall", type=float, default=60.0,
+                       help="seconds for the whole check before it is stopped with TIMEOUT "
+                            "(default 60)")
+    check.add_argument("--memory-gib", type=float, default=4.0,
                        help="resident memory limit of the submission in GiB (default 4)")
-    return parser
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     if args.command == "list":
         from grader.core.catalogue import all_tasks
 
         print("\n".join(all_tasks()))
-        return 0
+        return commandline.DONE
     if not args.path.is_file() or not os.access(args.path, os.R_OK):
-        print(f"error: cannot read {args.path}", file=sys.stderr)
-        return 2
+        p.error(f"cannot read {args.path}")
     reply = run_worker(args)
     if "usage_error" in reply:
-        print(f"error: {reply['usage_error']}", file=sys.stderr)
-        return 2
+        p.error(reply["usage_error"])
     print(json.dumps(reply))
-    return 0 if reply["passed"] else 1
+    return commandline.DONE if reply["passed"] else commandline.FAILED

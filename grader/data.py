@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
+from grader.core import commandline
 from grader.core.paths import REPO
 
 DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", REPO / "data_cache"))
@@ -250,22 +251,24 @@ def describe(data_dir: Path = DATA_DIR) -> str:
     return "\n".join(lines)
 
 
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("data", __doc__)
+    p.add_argument("command", choices=["prepare", "show"],
+                   help="prepare: fill data_cache/; show: print what it holds")
+    p.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                   help="where the datasets live (default: the repo's data_cache/)")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.data", description=__doc__.split(
-        "\n")[0])
-    parser.add_argument("command", choices=["prepare", "show"],
-                        help="prepare: fill data_cache/; show: print what it holds")
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
-                        help="where the datasets live (default: the repo's data_cache/)")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     if args.command == "prepare":
         try:
             prepare(args.data_dir)
         except DataUnavailable as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+            return commandline.error(str(exc))
     print(describe(args.data_dir))
-    return 0
+    return commandline.DONE
 
 
 if __name__ == "__main__":

@@ -1,148 +1,46 @@
-"""Feedback that helps and does not leak: a preprocessor for `nbgrader generate_feedback`.
+"""Feedback pages for the students: `python -m grader.feedback [ASSIGNMENT...]`.
 
-nbgrader's feedback HTML shows each autograded notebook as executed: test cells with their hidden
-tests restored, and full tracebacks (hidden test lines, grader internals). Registered in
-nbgrader_config.py after nbgrader's own preprocessors, FindingsFeedback rewrites the notebook
-before it is rendered:
-
-- the `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region of every cell is replaced by a
-  one-line comment;
-- a GradingFailed error (grade()'s "[CODE] message; [CODE] message") becomes the list of
-  findings, each a misconception code and what was observed; the verdict grade() printed is
-  dropped from the cell's output, as the list replaces it;
-- any other error becomes one line (exception and message, and the line of the student's cell),
-  with plain words for a time limit, sys.exit() or running out of memory. No traceback is shown.
-
-`python -m grader.feedback [ASSIGNMENT...]` runs generate_feedback for every autograded
-assignment (plain `nbgrader generate_feedback ASSIGNMENT` does the same for one).
+Runs `nbgrader generate_feedback` for each assignment (default: every assignment with
+autograded notebooks), which writes feedback/<student>/<assignment>/*.html. nbgrader_config.py
+adds the preprocessor grader.classroom.findings_feedback.FindingsFeedback: hidden tests and
+tracebacks are hidden, the grader's findings shown. Plain `nbgrader generate_feedback
+ASSIGNMENT` does the same for one. Exit status 1 when nbgrader failed for an assignment.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import re
 import subprocess
-from pathlib import Path
-
-from nbformat.notebooknode import NotebookNode, from_dict
-from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader.classroom.course import REPO, Course, environ
-from grader.classroom.verdicts import GRADING_FAILED, raised_findings, without_hidden_verdict
-
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
-                     re.MULTILINE | re.DOTALL)
-HIDDEN_NOTE = "# (hidden tests ran here)\n"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
-
-_PLAIN_WORDS = {
-    "CellTimeoutError": "This cell was stopped when it reached the time limit: look for a loop "
-                        "that never ends, or far more work than the exercise needs.",
-    "KeyboardInterrupt": "This cell was stopped when it reached the time limit: look for a loop "
-                         "that never ends, or far more work than the exercise needs.",
-    "SystemExit": "This cell called sys.exit(); a notebook cell should never stop Python.",
-    "MemoryError": "This cell ran out of memory (the grading limit): it keeps far more data "
-                   "than the exercise needs.",
-}
+from grader.core import commandline
 
 
-def strip_hidden(source: str) -> str:
-    """The source with each hidden-tests region replaced by a one-line comment."""
-    return _HIDDEN.sub(HIDDEN_NOTE, source)
-
-
-def _output(plain: str, markup: str) -> NotebookNode:
-    return from_dict({"output_type": "display_data", "metadata": {},
-                      "data": {"text/plain": plain, "text/html": markup}})
-
-
-def findings_output(findings: list[tuple[str, str]]) -> NotebookNode:
-    """The findings of the hidden checks, as an output cell (HTML for the page, text as well)."""
-    plain = "The hidden checks found:\n" + "\n".join(f"  • {c}: {m}" for c, m in findings)
-    items = "".join(f"<li><code>{html.escape(c)}</code> {html.escape(m)}</li>"
-                    for c, m in findings)
-    return _output(plain, f'<div class="alert alert-danger"><b>The hidden checks found:</b>'
-                          f"<ul>{items}</ul></div>")
-
-
-def error_summary(output: NotebookNode, line_number: bool = True) -> str:
-    """One line for an error output: plain words for limits, else the exception and its line."""
-    ename = output.get("ename", "Error")
-    evalue = _ANSI.sub("", str(output.get("evalue", ""))).strip()
-    if ename in _PLAIN_WORDS:
-        return _PLAIN_WORDS[ename]
-    if "can't allocate memory" in evalue:
-        return _PLAIN_WORDS["MemoryError"]
-    text = f"{ename}: {evalue}" if evalue else ename
-    lines = _CELL_LINE.findall(_ANSI.sub("", "\n".join(output.get("traceback", []))))
-    return text + (f" (line {lines[0]} of this cell)" if lines and line_number else "")
-
-
-def _replace_error(output: NotebookNode, test_cell: bool) -> NotebookNode:
-    findings = raised_findings(str(output.get("evalue", "")))
-    if output.get("ename") == GRADING_FAILED and findings:
-        return findings_output(findings)
-    line = error_summary(output, line_number=not test_cell)  # test cell lines include hidden ones
-    return _output(line, f'<div class="alert alert-warning">{html.escape(line)}</div>')
-
-
-def clean_outputs(outputs: list[NotebookNode], test_cell: bool) -> list[NotebookNode]:
-    """Outputs with errors summarised and (in test cells) grade()'s printed verdict removed."""
-    cleaned = []
-    for output in outputs:
-        if output.output_type == "error":
-            cleaned.append(_replace_error(output, test_cell))
-        elif output.output_type == "stream" and test_cell:
-            text = without_hidden_verdict(output.text)
-            if text:
-                cleaned.append(from_dict({**output, "text": text}))
-        else:
-            cleaned.append(output)
-    return cleaned
-
-
-class FindingsFeedback(NbGraderPreprocessor):
-    """Hide hidden tests and tracebacks; show the grader's findings instead."""
-
-    def preprocess_cell(self, cell: NotebookNode, resources: dict,
-                        index: int) -> tuple[NotebookNode, dict]:
-        if cell.cell_type != "code":
-            return cell, resources
-        cell.source = strip_hidden(cell.source)
-        test_cell = utils.is_grade(cell) and not utils.is_solution(cell)
-        cell.outputs = clean_outputs(cell.outputs, test_cell)
-        return cell, resources
-
-
-def generate(course: Course, assignment: str) -> subprocess.CompletedProcess:
-    """`nbgrader generate_feedback ASSIGNMENT` on the course (feedback/<student>/...html)."""
-    argv = course.nbgrader("generate_feedback", assignment, "--log-level=WARN")
-    return subprocess.run(argv, cwd=REPO, env=environ(), capture_output=True, text=True)
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("feedback", __doc__)
+    commandline.add_assignments(p, required=False)
+    commandline.add_root(p)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m grader.feedback [ASSIGNMENT...]: feedback for every autograded assignment."""
-    parser = argparse.ArgumentParser(prog="python -m grader.feedback",
-                                     description="nbgrader generate_feedback, per assignment.")
-    parser.add_argument("assignments", nargs="*", help="default: every autograded assignment")
-    parser.add_argument("--root", type=Path, default=REPO, help="course root (default: repo)")
-    args = parser.parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     course = Course(args.root)
-    autograded = course.dir("autograded")
-    assignments = args.assignments or sorted(
-        {p.parent.name for p in autograded.glob("*/*/*.ipynb") if p.stem == p.parent.name})
+    assignments = commandline.assignments(p, args.assignments) if args.assignments else [
+        a for a in course.assignments
+        if any(course.dir("autograded").glob(f"*/{a}/{a}.ipynb"))]
     failed = 0
     for assignment in assignments:
-        proc = generate(course, assignment)
+        argv_ = course.nbgrader("generate_feedback", assignment, "--log-level=WARN")
+        proc = subprocess.run(argv_, cwd=REPO, env=environ(), capture_output=True, text=True)
         pages = len(list(course.dir("feedback").glob(f"*/{assignment}/*.html")))
         print(f"{assignment}: {pages} feedback page(s)" + (" — FAILED" if proc.returncode else ""))
         if proc.returncode:
-            print(proc.stderr[-2000:])
+            last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+            commandline.error(f"{assignment}: nbgrader generate_feedback failed: {last}")
             failed += 1
-    return 1 if failed else 0
+    return commandline.FAILED if failed else commandline.DONE
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.classroom.course import Course
 from grader.classroom.kit import DIST, KitError, build
+from grader.core import commandline
 from grader.core.paths import REPO
 
 
@@ -20,20 +22,23 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("kit", __doc__)
+    p.add_argument("--dist", type=Path, default=DIST,
+                   help="where to put student-kit/ and student-kit.zip (default: dist/)")
+    commandline.add_root(p)
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.kit",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--dist", type=Path, default=DIST,
-                        help="where to put student-kit/ and student-kit.zip (default: dist/)")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
-        kit = build(args.dist.resolve())
+        kit = build(args.dist.resolve(), Course(args.root))
     except KitError as exc:
-        print(f"student kit not built: {exc}", file=sys.stderr)
-        return 1
+        return commandline.error(f"student kit not built: {exc}")
     print(f"{_shown(kit.folder)}/  ({len(kit.modules)} grader modules in {kit.wheel.name})")
     print(_shown(kit.archive))
-    return 0
+    return commandline.DONE
 
 
 if __name__ == "__main__":

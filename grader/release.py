@@ -1,73 +1,44 @@
-"""Generate the student notebooks in notebooks/ from the nbgrader sources in solutions/.
+"""Generate the student notebooks (notebooks/) from the nbgrader sources (solutions/).
 
     python -m grader.release            # regenerate notebooks/ (what `make notebooks` runs)
     python -m grader.release --check    # exit 1 if notebooks/ differs from a fresh generation
 
-Uses nbgrader's own `generate_assignment` with a throw-away gradebook, so releasing never touches
-the course's gradebook.db.
+The release never touches the course's gradebook.db (grader.classroom.release).
 """
 
 from __future__ import annotations
 
 import argparse
-import filecmp
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from grader.classroom.course import environ
-from grader.core.paths import REPO
-
-SOURCE_DIR = REPO / "solutions"
-RELEASE_DIR = REPO / "notebooks"
+from grader.classroom.course import Course
+from grader.classroom.release import differences, generate
+from grader.core import commandline
 
 
-def assignments() -> list[str]:
-    """Assignment names: the folders of solutions/ that hold a notebook."""
-    return sorted(p.name for p in SOURCE_DIR.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-
-
-def generate(release_dir: Path) -> None:
-    """Run nbgrader generate_assignment for every assignment into release_dir."""
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in assignments():
-            cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
-                   f"--CourseDirectory.root={REPO}",
-                   f"--CourseDirectory.release_directory={release_dir}",
-                   f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db",
-                   "--log-level=WARN"]
-            subprocess.run(cmd, check=True, cwd=REPO, env=environ())
-
-
-def differences(a: Path, b: Path) -> list[str]:
-    """Relative paths of files that differ or exist on one side only."""
-    found: list[str] = []
-
-    def walk(cmp: filecmp.dircmp, prefix: str) -> None:
-        found.extend(prefix + n for n in cmp.left_only + cmp.right_only + cmp.diff_files)
-        for sub, subcmp in cmp.subdirs.items():
-            walk(subcmp, f"{prefix}{sub}/")
-
-    walk(filecmp.dircmp(a, b, ignore=["__pycache__", ".ipynb_checkpoints"]), "")
-    return sorted(found)
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("release", __doc__)
+    p.add_argument("--check", action="store_true",
+                   help="do not write; exit 1 if notebooks/ is out of sync with solutions/")
+    commandline.add_root(p)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.release",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if notebooks/ is out of sync with solutions/")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    course = Course(args.root)
+    release = course.dir("release")
     if not args.check:
-        generate(RELEASE_DIR)
-        return 0
+        generate(course, release)
+        return commandline.DONE
     with tempfile.TemporaryDirectory() as tmp:
-        generate(Path(tmp))
-        diff = differences(Path(tmp), RELEASE_DIR) if RELEASE_DIR.is_dir() else ["(missing)"]
+        generate(course, Path(tmp))
+        diff = differences(Path(tmp), release) if release.is_dir() else ["(missing)"]
     for path in diff:
-        print(f"out of sync: notebooks/{path}")
-    return 1 if diff else 0
+        print(f"out of sync: {release.name}/{path}")
+    return commandline.FAILED if diff else commandline.DONE
 
 
 if __name__ == "__main__":

@@ -3,107 +3,55 @@
     python -m grader.shards prepare 05_mnist_classifier --shards 8 --out /shared/shards
     # on each machine, e.g. one Slurm array task per shard (any scheduler runs this command):
     python -m grader.autograde 05_mnist_classifier --root /shared/shards/shard-03
-    python -m grader.shards merge 05_mnist_classifier /shared/shards/shard-*
+    python -m grader.shards merge 05_mnist_classifier --from /shared/shards/shard-*
 
-prepare writes K self-contained course copies: the source and release notebooks, a slice of
-submitted/ (students dealt round-robin, in sorted order), and a snapshot of gradebook.db with the
-assignments recorded. Each copy is graded by the ordinary parallel autograde, with its own
-gradebook and status file, so shards never share a file. merge then brings every shard's
-results into this course, serially: the autograded notebooks, the gradebook entries (through
-gradebook_sync, as autograde itself merges its workers) and the status entries.
+prepare writes K self-contained course copies (grader.classroom.shards), each graded by the
+ordinary parallel autograde; merge brings every shard's results back into this course.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from grader.classroom import gradebook_sync
-from grader.classroom.course import REPO, Course
-from grader.classroom.grading import (
-    course_lock,
-    format_table,
-    submitted_students,
-    sync_assignment,
-)
-from grader.classroom.status import StudentResult, load_status, status_path, write_status
+from grader.classroom import shards
+from grader.classroom.course import Course, CourseError
+from grader.classroom.grading import format_table
+from grader.core import commandline
 
 
-def prepare(course: Course, assignments: list[str], shards: int, out: Path) -> list[Path]:
-    """Write `shards` course copies under `out`; returns their roots."""
-    with course_lock(course):
-        for assignment in assignments:
-            sync_assignment(course, assignment)
-    students = sorted({s for a in assignments for s in submitted_students(course, a)})
-    roots = [out / f"shard-{k:02d}" for k in range(shards)]
-    for k, root in enumerate(roots):
-        shutil.rmtree(root, ignore_errors=True)
-        for kind in ("source", "release"):
-            shutil.copytree(course.dir(kind), Course(root).dir(kind), symlinks=False)
-        for student in students[k::shards]:
-            for assignment in assignments:
-                folder = course.dir("submitted") / student / assignment
-                if folder.is_dir():
-                    shutil.copytree(folder, Course(root).dir("submitted") / student / assignment)
-        gradebook_sync.snapshot(course.db_path, Course(root).db_path)
-        for assignment in assignments:  # the shard need not record the assignment again
-            marker = status_path(course, assignment).with_suffix(".source")
-            target = status_path(Course(root), assignment).with_suffix(".source")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(marker, target)
-    return roots
-
-
-def merge(course: Course, assignments: list[str], roots: list[Path]) -> dict[str, dict]:
-    """Bring the shards' results into this course; returns assignment -> student -> result."""
-    merged: dict[str, dict] = {a: {} for a in assignments}
-    with course_lock(course), gradebook_sync.opened(course.db_url, course.course_id) as gb:
-        for root, assignment in ((r, a) for r in roots for a in assignments):
-            shard = Course(root)
-            for student, entry in load_status(shard, assignment).items():
-                _copy_autograded(shard, course, assignment, student)
-                record = gradebook_sync.read_submission(shard.db_url, assignment, student)
-                if record is not None:
-                    gradebook_sync.write_submission(gb, assignment, student, record)
-                fields = {k: entry[k] for k in StudentResult.__dataclass_fields__ if k in entry}
-                merged[assignment][student] = StudentResult(**fields)
-        for assignment in assignments:
-            write_status(course, assignment, merged[assignment], {"merged_from": len(roots)})
-    return merged
-
-
-def _copy_autograded(shard: Course, course: Course, assignment: str, student: str) -> None:
-    """Replace this course's autograded notebook folder with the shard's (or remove it)."""
-    source = shard.dir("autograded") / student / assignment
-    target = course.dir("autograded") / student / assignment
-    shutil.rmtree(target, ignore_errors=True)
-    if source.is_dir():
-        shutil.copytree(source, target)
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("shards", __doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    prep = sub.add_parser("prepare", help="write course copies, one per shard")
+    commandline.add_assignments(prep, required=True)
+    prep.add_argument("--shards", type=int, required=True, help="how many course copies")
+    prep.add_argument("--out", type=Path, required=True, help="where to write them")
+    commandline.add_root(prep)
+    join = sub.add_parser("merge", help="bring the graded shards back")
+    commandline.add_assignments(join, required=True)
+    join.add_argument("--from", dest="shard_roots", nargs="+", type=Path, required=True,
+                      metavar="DIR", help="the shards' course roots")
+    commandline.add_root(join)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.shards", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=REPO, help="course root (default: repo)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    prep = sub.add_parser("prepare", help="write course copies, one per shard")
-    prep.add_argument("assignments", nargs="+")
-    prep.add_argument("--shards", type=int, required=True)
-    prep.add_argument("--out", type=Path, required=True)
-    join = sub.add_parser("merge", help="bring the graded shards back")
-    join.add_argument("assignment", help="comma-separated assignment ids")
-    join.add_argument("shard_roots", nargs="+", type=Path)
-    args = parser.parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    assignments = commandline.assignments(p, args.assignments)
     course = Course(args.root)
-    if args.command == "prepare":
-        for root in prepare(course, args.assignments, args.shards, args.out):
-            print(root)
-        return 0
-    assignments = args.assignment.split(",")
-    for assignment, results in merge(course, assignments, args.shard_roots).items():
+    try:
+        if args.command == "prepare":
+            for root in shards.prepare(course, assignments, args.shards, args.out):
+                print(root)
+            return commandline.DONE
+        merged = shards.merge(course, assignments, args.shard_roots)
+    except CourseError as exc:
+        return commandline.error(str(exc))
+    for assignment, results in merged.items():
         print(format_table(course, assignment, results))
-    return 0
+    return commandline.DONE
 
 
 if __name__ == "__main__":

@@ -306,6 +306,22 @@ def test_the_installed_grader_comes_from_the_wheel_without_instructor_code(kit, 
     assert specs == "None None"
 
 
+def test_the_installed_grader_names_the_exercise_to_finish(kit_python, tmp_path) -> None:
+    """ready() in the kit numbers the exercise as its notebook does, though the wheel is
+    installed far from the notebooks (run from an empty folder)."""
+    code = ("from grader import ready\n"
+            "def train_one_epoch(*args):\n    raise NotImplementedError()\n"
+            "print(ready('mnist.train_one_epoch'))\n")
+    done = _run(kit_python, code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    heading = re.search(r"Exercise (\d+) — `train_one_epoch`",
+                        (ROOT / "notebooks" / "05_mnist_classifier" /
+                         "05_mnist_classifier.ipynb").read_text(encoding="utf-8"))
+    assert done.stdout.splitlines() == [
+        f"⏭ finish Exercise {heading.group(1)} (`train_one_epoch`) first: this cell needs it.",
+        "False"]
+
+
 def test_the_installed_grader_keeps_the_data_where_the_makefile_says(kit, kit_python,
                                                                       tmp_path) -> None:
     """The kit's Makefile sets COURSE_DATA_DIR; `grader.data prepare` itself: tests/test_data.py."""

@@ -29,7 +29,6 @@ SOFTMAX: dict[Any, str] = {
 LOG_SOFTMAX = {f: n for f, n in SOFTMAX.items() if "log_softmax" in n}
 CROSS_ENTROPY: dict[Any, str] = {F.cross_entropy: "F.cross_entropy", F.nll_loss: "F.nll_loss",
                                  **LOG_SOFTMAX}
-MSE: dict[Any, str] = {F.mse_loss: "F.mse_loss"}
 BCE: dict[Any, str] = {F.binary_cross_entropy: "F.binary_cross_entropy",
                        F.binary_cross_entropy_with_logits: "F.binary_cross_entropy_with_logits"}
 

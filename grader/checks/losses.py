@@ -30,8 +30,8 @@ def student_grad(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor | None:
 
 
 def loss_form_problem(name: str, out: Any) -> Finding | None:
-    """WRONG_VALUE: not a tensor; WRONG_OUTPUT_SHAPE: more than one number. WRONG_VALUE /
-    WRONG_OUTPUT_SHAPE: a loss must be a tensor holding one number."""
+    """WRONG_VALUE: not a tensor; WRONG_OUTPUT_SHAPE: more than one number (a loss is a tensor
+    holding one number)."""
     if not isinstance(out, torch.Tensor):
         return Finding(Code.WRONG_VALUE, f"`{name}` returned a {type(out).__name__} "
                        f"({out!r:.40}), not a tensor: backward() cannot start from it, so no "

@@ -10,6 +10,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from grader.core.findings import Code, Finding
+
 # What bad shapes and bad layers raise inside forward().
 SHAPE_ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
 
@@ -19,6 +21,20 @@ def build(cls: type, *args: Any, seed: int, device: str) -> Any:
     torch.manual_seed(seed)
     model = cls(*args)
     return model.to(device) if isinstance(model, nn.Module) else model
+
+
+def not_a_module(what: str, obj: Any) -> Finding:
+    """SUBMISSION_ERROR: `what` (the student's class, or what calling it built) is not an
+    nn.Module class; `obj` is what it is instead."""
+    if isinstance(obj, nn.Module):
+        kind = "a model instance, not a class"
+    elif isinstance(obj, type):
+        kind = f"the class {obj.__name__}, which does not derive from nn.Module"
+    else:
+        kind = f"of type {type(obj).__name__}, not an nn.Module"
+    return Finding(Code.SUBMISSION_ERROR, f"{what} is {kind}: a model is a class deriving from "
+                   "nn.Module that calls super().__init__(), so that calling it builds a fresh "
+                   "model.")
 
 
 def forward(model: nn.Module, x: torch.Tensor) -> Any:

@@ -3,7 +3,7 @@
 Each student's `nbgrader autograde --student` runs as one task on a `distributed` worker, in a
 child process of its own under the same memory and wall-clock limits as a local run
 (grader.core.limits). The parent keeps its role: only it writes gradebook.db, one transaction
-per student, as each result comes back (grading.collect), so status, resume and the grade table
+per student, as each result comes back (results.collect), so status, resume and the grade table
 work as with --jobs. A task whose worker dies is retried on another worker; a student whose run
 is lost twice is recorded as failed with the reason, and everyone else is graded.
 
@@ -19,19 +19,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from distributed import Client, as_completed, get_worker
 
-from grader.classroom.course import REPO
-from grader.classroom.grading import (
-    Job,
-    Results,
-    Settings,
-    autograde_argv,
-    collect,
-    job_environ,
-)
+from grader.classroom.course import REPO, CourseError
+from grader.classroom.jobs import Job, Results, Settings, autograde_argv, job_environ
+from grader.classroom.results import collect
 from grader.core.limits import RunOutcome, watch
 
 CONNECT_SECONDS = 30
@@ -69,17 +64,17 @@ def require_shared(client: Client, paths: list[Path]) -> None:
     """Stop with a clear message unless every worker sees every path."""
     seen = client.run(missing_paths, [str(p) for p in paths])
     if not seen:
-        raise SystemExit(f"the Dask cluster at {client.scheduler.address} has no workers")
+        raise CourseError(f"the Dask cluster at {client.scheduler.address} has no workers")
     blind = {worker: gone for worker, gone in seen.items() if gone}
     if blind:
         lines = [f"  {worker}: {', '.join(gone)}" for worker, gone in sorted(blind.items())]
-        raise SystemExit("these Dask workers cannot see the course directory (grading on a "
+        raise CourseError("these Dask workers cannot see the course directory (grading on a "
                          "cluster needs it on a shared filesystem, at the same path):\n"
                          + "\n".join(lines))
 
 
 def run_on_cluster(settings: Settings, jobs: list[Job], results: Results, template: Path,
-                   save) -> None:
+                   save: Callable[[str], None]) -> None:
     """Grade the jobs on the cluster at settings.dask; merge each result as it comes back."""
     with Client(settings.dask, timeout=CONNECT_SECONDS) as client:
         require_shared(client, [settings.course.root, template.parent])

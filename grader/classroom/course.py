@@ -1,40 +1,23 @@
-"""The nbgrader course on disk: its folders (from nbgrader_config.py) and how to run nbgrader on it.
+"""The nbgrader course on disk: its folders and assignments, and how to run nbgrader on it.
 
-Every instructor command (autograde, feedback, analytics, the sample class) goes through this
-module, so they all agree on where things are. The folder names are read from the repository's
-nbgrader_config.py, the single place they are set; a Course may point at another root (a copy
-of the course for a test, a shard on another machine) and keeps the same layout there.
+Every instructor command (autograde, feedback, analytics, the sample class, release, kit) goes
+through this module, so they all agree on where things are. The folder names and the list of
+assignments come from grader.core.layout, the single place they are set (nbgrader_config.py
+reads them from there too); a Course may point at another root (a copy of the course for a
+test, a shard on another machine) and keeps the same layout there.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets.config.loader import PyFileConfigLoader
-
+from grader.core import layout
 from grader.core.paths import REPO
 
-CONFIG_FILE = REPO / "nbgrader_config.py"
 BIN = Path(sys.executable).parent  # the venv's bin: nbgrader, jupyter and alembic live here
-
-
-@functools.cache
-def _course_settings() -> dict[str, str]:
-    """The CourseDirectory folder names and course id set in nbgrader_config.py."""
-    cfg = PyFileConfigLoader(CONFIG_FILE.name, path=str(REPO)).load_config()
-    cd = cfg.CourseDirectory
-    return {
-        "source": cd.get("source_directory", "source"),
-        "release": cd.get("release_directory", "release"),
-        "submitted": cd.get("submitted_directory", "submitted"),
-        "autograded": cd.get("autograded_directory", "autograded"),
-        "feedback": cd.get("feedback_directory", "feedback"),
-        "course_id": cd.get("course_id", "default_course"),
-    }
 
 
 def environ(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -52,9 +35,14 @@ def use_venv_path() -> None:
     os.environ["PATH"] = environ()["PATH"]
 
 
+class CourseError(Exception):
+    """The course is not in a state to do what was asked (a missing notebook, a run already
+    under way, an unreachable cluster); the message says what, in one line for the instructor."""
+
+
 @dataclass(frozen=True)
 class Course:
-    """An nbgrader course directory laid out as nbgrader_config.py says."""
+    """An nbgrader course directory laid out as grader.core.layout says."""
 
     root: Path = REPO
     db: Path | None = None  # default: <root>/gradebook.db
@@ -72,16 +60,22 @@ class Course:
 
     @property
     def course_id(self) -> str:
-        return _course_settings()["course_id"]
+        return layout.COURSE_ID
+
+    @property
+    def assignments(self) -> list[str]:
+        """Every assignment of the course, in course order (`all` on the command line)."""
+        return list(layout.ASSIGNMENTS)
 
     def dir(self, kind: str) -> Path:
         """source, release, submitted, autograded or feedback folder of the course."""
-        return self.root / _course_settings()[kind]
+        return self.root / layout.FOLDERS[kind]
 
     def notebook(self, kind: str, assignment: str, student: str | None = None) -> Path:
         """<kind>/[<student>/]<assignment>/<assignment>.ipynb (one notebook per assignment)."""
-        base = self.dir(kind) / student if student else self.dir(kind)
-        return base / assignment / f"{assignment}.ipynb"
+        if student is None:
+            return layout.notebook(kind, assignment, self.root)
+        return self.dir(kind) / student / assignment / f"{assignment}.ipynb"
 
     def nbgrader_args(self, *args: str, db_url: str | None = None) -> list[str]:
         """nbgrader's arguments for this course: ARGS, then the root and gradebook to use."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from grader.classroom.verdicts import Stop, cell_errors
 from grader.core.limits import RunOutcome
 
 # (text in nbgrader's log, outcome, reason) — first match wins.
@@ -54,16 +55,12 @@ def _cell_label(cell: dict, index: int) -> str:
     return grade_id or f"cell {index}"
 
 
-def _cell_problem(output: dict) -> str | None:
-    ename = output.get("ename", "")
-    evalue = str(output.get("evalue", ""))
-    if ename in ("CellTimeoutError", "KeyboardInterrupt"):
-        return "hit the time limit and was interrupted"
-    if ename == "MemoryError" or "can't allocate memory" in evalue:
-        return "ran out of memory (the kernel's memory limit)"
-    if ename == "SystemExit":
-        return "called sys.exit()"
-    return None
+# What a cell error that stopped the cell, rather than failed it, says in the status file.
+_STOPPED = {
+    Stop.TIMEOUT: "hit the time limit and was interrupted",
+    Stop.MEMORY: "ran out of memory (the kernel's memory limit)",
+    Stop.EXIT: "called sys.exit()",
+}
 
 
 def cell_problems(notebook: Path) -> list[str]:
@@ -74,7 +71,7 @@ def cell_problems(notebook: Path) -> list[str]:
         return []
     problems = []
     for index, cell in enumerate(nb.get("cells", [])):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and (what := _cell_problem(output)):
-                problems.append(f"{_cell_label(cell, index)}: {what}")
+        for error in cell_errors(cell.get("outputs", [])):
+            if error.stop in _STOPPED:
+                problems.append(f"{_cell_label(cell, index)}: {_STOPPED[error.stop]}")
     return list(dict.fromkeys(problems))  # a timeout leaves two errors in its cell

@@ -26,11 +26,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.classroom.course import Course
+from grader.core import layout
 from grader.core.catalogue import TASK_MODULES
 from grader.core.paths import PACKAGE, REPO
 
 KIT_TEMPLATES = REPO / "kit"  # the kit's README.md and Makefile, copied as they are
-RELEASE_DIR = REPO / "notebooks"
 DIST = REPO / "dist"
 KIT_NAME = "student-kit"
 WHEEL_PROJECT = "pytorch-basics-grader"
@@ -188,7 +189,8 @@ def _pyproject(packages: list[str]) -> str:
         'description = "The grader of the PyTorch basics course as students use it: check() and '
         'hint() in the notebooks, and the dataset preparation."\n'
         f'requires-python = "{project["requires-python"]}"\ndependencies = [\n{deps}]\n\n'
-        f"[tool.setuptools]\npackages = {json.dumps(packages)}\n"
+        f"[tool.setuptools]\npackages = {json.dumps(packages)}\n\n"
+        f'[tool.setuptools.package-data]\n"grader.core" = ["{layout.EXERCISES_FILE.name}"]\n'
     )
 
 
@@ -200,6 +202,10 @@ def build_wheel(modules: dict[str, Path], out: Path) -> Path:
             target = src / path.relative_to(PACKAGE.parent)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+        # ready() names exercises by number; the wheel has no notebooks to read them from.
+        numbers = {a: layout.exercise_numbers(a) for a in layout.ASSIGNMENTS}
+        exercises = src / layout.EXERCISES_FILE.relative_to(PACKAGE.parent)
+        exercises.write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
         packages = [m for m, p in modules.items() if p.name == "__init__.py"]
         (src / "pyproject.toml").write_text(_pyproject(packages))
         out.mkdir(parents=True, exist_ok=True)
@@ -254,14 +260,14 @@ def _fresh(folder: Path) -> None:
     folder.mkdir(parents=True)
 
 
-def build(dist: Path = DIST) -> Kit:
+def build(dist: Path = DIST, course: Course | None = None) -> Kit:
     """Build dist/student-kit/ and dist/student-kit.zip from the course as it is now."""
     modules = student_modules()
     folder = dist / KIT_NAME
     _fresh(folder)
     for name in ("README.md", "Makefile"):
         shutil.copyfile(KIT_TEMPLATES / name, folder / name)
-    copy_notebooks(RELEASE_DIR, folder / "notebooks")
+    copy_notebooks((course or Course()).dir("release"), folder / "notebooks")
     wheel = build_wheel(modules, folder / "wheels")
     archive = Path(shutil.make_archive(str(dist / KIT_NAME), "zip", root_dir=dist,
                                        base_dir=KIT_NAME))

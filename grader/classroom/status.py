@@ -13,10 +13,21 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from grader.classroom import gradebook_sync
 from grader.classroom.course import Course
+
+
+class Outcome(StrEnum):
+    """How grading a student's submission went."""
+
+    GRADED = "graded"
+    FAILED = "failed"  # nbgrader could not grade the notebook; the reason says why
+    MISSING = "missing"  # nothing was submitted
+    UNCHANGED = "unchanged"  # graded by an earlier run, and nothing changed since
+    QUEUED = "queued"  # waiting, or left by a run that was killed: graded again next time
 
 
 @dataclass
@@ -24,13 +35,16 @@ class StudentResult:
     """How one student's submission of one assignment went."""
 
     student: str
-    outcome: str  # graded | failed | missing | unchanged | queued
+    outcome: Outcome  # a plain string is checked against Outcome
     reason: str = ""
     problems: list[str] = field(default_factory=list)  # cells stopped by a limit or sys.exit()
     seconds: float = 0.0
     peak_rss_gib: float = 0.0
     fingerprint: str = ""
     log: str = ""
+
+    def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)  # ValueError for an outcome that does not exist
 
 
 def status_path(course: Course, assignment: str) -> Path:
@@ -95,5 +109,5 @@ def kept(previous: dict) -> StudentResult:
     fields = {k: previous[k] for k in StudentResult.__dataclass_fields__ if k in previous}
     result = StudentResult(**fields)
     if result.outcome == "graded":
-        result.outcome = "unchanged"
+        result.outcome = Outcome.UNCHANGED
     return result

@@ -1,33 +1,68 @@
-"""Read finding codes and messages back from a graded notebook's outputs.
+"""Read what a graded cell's error output says: the one reader of nbgrader's error outputs.
 
-grade() raises GradingFailed("[CODE] message; [CODE] message") and prints its verdict,
-"❌ Name: the hidden checks found N problems:" then "  • CODE: message" lines
-(grader/__init__.py and grader/report.py). Only names of the Code enum count as codes, so text
-in brackets inside a message is never mistaken for one.
+grade() raises GradingFailed, whose message ends with one structured line: FINDINGS_MARK and a
+JSON list of {"code", "message"} (grader/core/report.py writes it). Any other error is classified
+by what stopped the cell: the time limit, the memory limit, sys.exit(), or an ordinary exception.
+feedback, analytics and diagnose all read outputs through `read_error`.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
-from grader.core.findings import Code
-
-_CODES = "|".join(sorted((c.value for c in Code), key=len, reverse=True))
-_RAISED = re.compile(rf"(?:^|; )\[({_CODES})\] ")
-# The verdict block grade() prints: its header line, then lines indented under it.
-_HIDDEN_BLOCK = re.compile(r"^❌ [^\n]*\bhidden checks\b[^\n]*:\n(?:[ \t]+[^\n]*\n?)*",
-                           re.MULTILINE)
-
-GRADING_FAILED = "GradingFailed"
+from grader.core.findings import Code, Finding
+from grader.core.report import FINDINGS_MARK, GradingFailed
 
 
-def raised_findings(evalue: str) -> list[tuple[str, str]]:
-    """(code, message) pairs from the message of a GradingFailed exception."""
-    parts = _RAISED.split(evalue)
-    # split gives ["", code1, message1, code2, message2, ...] when the text starts with a code
-    return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+class Stop(StrEnum):
+    """Why a cell's code ended in an error."""
+
+    FINDINGS = "findings"  # grade() failed: the hidden checks' findings
+    TIMEOUT = "timeout"  # nbgrader's per-cell time limit interrupted it
+    MEMORY = "memory"  # it ran out of memory (the kernel's limit)
+    EXIT = "exit"  # it called sys.exit()
+    ERROR = "error"  # any other exception
 
 
-def without_hidden_verdict(text: str) -> str:
-    """Printed output minus the failure block grade() printed (feedback lists it instead)."""
-    return _HIDDEN_BLOCK.sub("", text)
+@dataclass(frozen=True)
+class CellError:
+    """One error output of a notebook cell, read."""
+
+    stop: Stop
+    ename: str
+    evalue: str
+    findings: list[Finding] = field(default_factory=list)  # for Stop.FINDINGS
+
+
+def decode_findings(evalue: str) -> list[Finding]:
+    """The findings of a GradingFailed message (none when it holds no structured line)."""
+    for line in reversed(evalue.splitlines()):
+        if line.startswith(FINDINGS_MARK):
+            try:
+                items = json.loads(line[len(FINDINGS_MARK):])
+                return [Finding(Code(i["code"]), str(i["message"])) for i in items]
+            except (ValueError, KeyError, TypeError):
+                return []
+    return []
+
+
+def read_error(output: dict[str, Any]) -> CellError:
+    """Classify one error output (output_type "error") of an executed notebook."""
+    ename, evalue = str(output.get("ename", "Error")), str(output.get("evalue", ""))
+    if ename == GradingFailed.__name__ and (findings := decode_findings(evalue)):
+        return CellError(Stop.FINDINGS, ename, evalue, findings)
+    if ename in ("CellTimeoutError", "KeyboardInterrupt"):
+        return CellError(Stop.TIMEOUT, ename, evalue)
+    if ename == "MemoryError" or "can't allocate memory" in evalue:
+        return CellError(Stop.MEMORY, ename, evalue)
+    if ename == "SystemExit":
+        return CellError(Stop.EXIT, ename, evalue)
+    return CellError(Stop.ERROR, ename, evalue)
+
+
+def cell_errors(outputs: list[dict[str, Any]]) -> list[CellError]:
+    """Every error output of a cell, read, in order."""
+    return [read_error(o) for o in outputs if o.get("output_type") == "error"]

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import importlib
 
+from grader.core.layout import ASSIGNMENTS
 from grader.core.task import Task
 
-# nbgrader assignment (folder in solutions/ and notebooks/) -> its task module in grader.tasks,
-# which exports TASKS: list[Task]. Order = course order.
-ASSIGNMENTS: dict[str, str] = {
-    "01_nn_module": "nn_module",
-    "02_datasets_dataloaders": "dataloaders",
-    "03_bce_vs_mse": "bce_mse",
-    "04_cross_entropy": "cross_entropy",
-    "05_mnist_classifier": "mnist",
-}
+# The task modules in course order (the assignments and their modules: grader.core.layout).
 TASK_MODULES: tuple[str, ...] = tuple(f"grader.tasks.{m}" for m in ASSIGNMENTS.values())
 
 _cache: dict[str, Task] | None = None
@@ -46,3 +39,8 @@ def tasks_of(assignment: str) -> list[Task]:
     """The tasks graded in one assignment (e.g. "05_mnist_classifier")."""
     prefix = ASSIGNMENTS[assignment] + "."
     return [task for task_id, task in all_tasks().items() if task_id.startswith(prefix)]
+
+
+def assignment_of(task: Task) -> str:
+    """The assignment whose notebook grades the task."""
+    return next(a for a, module in ASSIGNMENTS.items() if module == task.notebook)

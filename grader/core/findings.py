@@ -38,6 +38,14 @@ class Code(StrEnum):
     SUBMISSION_ERROR = "SUBMISSION_ERROR"
     TIMEOUT = "TIMEOUT"
 
+    @property
+    def is_misconception(self) -> bool:
+        """False for the codes that say a cell was unanswered or could not be graded."""
+        return self not in _OUTCOMES
+
+
+# Codes that name what happened to the submission, not what the student misunderstood.
+_OUTCOMES = frozenset({Code.NOT_IMPLEMENTED, Code.SUBMISSION_ERROR, Code.TIMEOUT, Code.TAMPERING})
 
 # What each code means, in one line; a detector's docstring starts with "CODE:", so
 # `grep -rn "CODE:" grader/` lists every place a finding with that code can come from.

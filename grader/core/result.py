@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from grader.core.findings import Finding
@@ -31,6 +30,3 @@ class Result:
             "device": self.device,
             "findings": [f.to_dict() for f in self.findings],
         }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())

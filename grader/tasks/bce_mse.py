@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.checks import calls, models
+from grader.checks import calls, models, shapes
 from grader.checks.losses import (
     LossFn,
     broadcast_message,
@@ -25,8 +25,10 @@ from grader.checks.losses import (
     stability_problem,
     student_grad,
 )
+from grader.checks.shapes import BatchRun
 from grader.checks.values import Candidate, close, number, seeded_generator
 from grader.core.findings import Code, Finding
+from grader.core.runner import finding_for_exception
 from grader.core.task import Context, Task
 
 # ------------------------------------------------------------------------------------ mse_loss
@@ -235,14 +237,15 @@ def _first_linear_width(model: nn.Module) -> int | None:
                  and not isinstance(m, nn.modules.lazy.LazyModuleMixin)), None)
 
 
-def _width_problem(model: nn.Module, x: torch.Tensor, n_in: int, text: str) -> Finding | None:
+def _width_problem(model: nn.Module, shape: tuple[int, ...], n_in: int, text: str,
+                   device: str) -> Finding | None:
     """HARDCODED_INPUT_WIDTH: BinaryClassifier(n_in) fails with a size error on (B, n_in), while
     its first Linear layer expects another width w and BinaryClassifier(w) works on (B, w)."""
     width = _first_linear_width(model)
-    if width is None or width == n_in or _works_at_width(type(model), width, x.device) is None:
+    if width is None or width == n_in or _works_at_width(type(model), width, device) is None:
         return None
     return Finding(Code.HARDCODED_INPUT_WIDTH, (
-        f"BinaryClassifier({n_in}) fails on a batch shaped {tuple(x.shape)} ({text}), while "
+        f"BinaryClassifier({n_in}) fails on a batch shaped {shape} ({text}), while "
         f"BinaryClassifier({width}) works on a batch of {width} features: the first layer's "
         f"input size is fixed at {width} whatever in_features says, so the model only fits "
         "inputs of that one width."))
@@ -258,28 +261,29 @@ def _works_at_width(cls: type, width: int, device: torch.device | str) -> nn.Mod
     return model if isinstance(out, torch.Tensor) else None
 
 
-def _forward(model: nn.Module, x: torch.Tensor, n_in: int, first: bool, batch_ok: bool) -> Any:
+def _size_error_problem(model: nn.Module, run: BatchRun, n_in: int, place: tuple[int, int],
+                        device: str) -> Finding:
     """HARDCODED_BATCH_SIZE: a second batch size fails; HARDCODED_INPUT_WIDTH: the layers are
-    sized for another in_features. model(x); a size error names what was hard-coded."""
-    try:
-        return model(x)
-    except RuntimeError as exc:
-        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        if "shape" not in text and "size" not in text:
-            raise
-        width = None if batch_ok else _width_problem(model, x, n_in, text)
-        if width is not None:
-            return width
-        if first:
-            raise
-        if batch_ok:  # this in_features worked with another batch size
-            return Finding(Code.HARDCODED_BATCH_SIZE, f"BinaryClassifier({n_in}) works for one "
-                           f"batch size but fails on a batch shaped {tuple(x.shape)} ({text}): "
-                           "a batch size is hard-coded; the last batch of an epoch is often "
-                           "smaller.")
-        return Finding(Code.HARDCODED_INPUT_WIDTH, f"BinaryClassifier({n_in}) fails on a batch "
-                       f"shaped {tuple(x.shape)} ({text}) although another in_features worked: "
-                       "its layers do not follow the in_features argument.")
+    sized for another in_features. What a forward pass that raised at `place` (the in_features
+    tried, the batch size tried, counted from 0) says; an error that is not about sizes, or a
+    size error on the very first pass that no fixed width explains, is an ordinary crash."""
+    error, shape = run.error, (run.batch, n_in)
+    text = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    width, batch = place
+    if "shape" not in text and "size" not in text:
+        return finding_for_exception(error, "BinaryClassifier")
+    if batch > 0:  # this in_features worked with another batch size
+        return Finding(Code.HARDCODED_BATCH_SIZE, f"BinaryClassifier({n_in}) works for one "
+                       f"batch size but fails on a batch shaped {shape} ({text}): a batch size "
+                       "is hard-coded; the last batch of an epoch is often smaller.")
+    fixed = _width_problem(model, shape, n_in, text, device)
+    if fixed is not None:
+        return fixed
+    if width == 0:
+        return finding_for_exception(error, "BinaryClassifier")
+    return Finding(Code.HARDCODED_INPUT_WIDTH, f"BinaryClassifier({n_in}) fails on a batch "
+                   f"shaped {shape} ({text}) although another in_features worked: its layers "
+                   "do not follow the in_features argument.")
 
 
 def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
@@ -301,35 +305,44 @@ def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
                    f"logit per sample, a ({batch}, 1) column shaped like its targets.")
 
 
-def _build(cls: type, n_in: int, device: str) -> nn.Module | Finding:
+_WIDTHS, _WIDTHS_STRICT = (5, 3), (5, 3, 12)  # in_features tried
+_SHAPE_BATCHES, _SHAPE_BATCHES_STRICT = (8, 3), (8, 3, 1)  # batch sizes tried at each width
+
+
+def _module_problem(model: Any, n_in: int) -> Finding | None:
     """SUBMISSION_ERROR: not an nn.Module; WRONG_PARAMETER_COUNT: no trainable parameters."""
-    model = models.build(cls, n_in, seed=n_in, device=device)
     if not isinstance(model, nn.Module):
-        return Finding(Code.SUBMISSION_ERROR, f"BinaryClassifier({n_in}) is a "
-                       f"{type(model).__name__}, not an nn.Module.")
+        return models.not_a_module(f"BinaryClassifier({n_in})", model)
     if not any(p.requires_grad for p in model.parameters()):
         return Finding(Code.WRONG_PARAMETER_COUNT, f"BinaryClassifier({n_in}) has no trainable "
                        "parameters: layers kept in a plain list or dict (or created inside "
                        "forward) are invisible to nn.Module, so an optimizer has nothing to train.")
-    return model
+    return None
 
 
-def _shape_problems(cls: type, ctx: Context) -> Finding | tuple[nn.Module, int]:
-    """Build for several in_features, run several batch sizes; a finding, or the last model."""
+def _shape_problem(cls: type, ctx: Context) -> Finding | None:
+    """The first problem of models built for several in_features, each run at several batch
+    sizes (the shape probe); None when every output is a (B, 1) column."""
     g = seeded_generator()
-    sizes = (5, 3) + ((12,) if ctx.strict else ())
-    for k, n_in in enumerate(sizes):
-        model = _build(cls, n_in, ctx.device)
-        if isinstance(model, Finding):
-            return model
+    widths = _WIDTHS_STRICT if ctx.strict else _WIDTHS
+    batches = _SHAPE_BATCHES_STRICT if ctx.strict else _SHAPE_BATCHES
+    for k, n_in in enumerate(widths):
+        model = models.build(cls, n_in, seed=n_in, device=ctx.device)
+        problem = _module_problem(model, n_in)
+        if problem is not None:
+            return problem
         model.eval()  # shapes only: BatchNorm must accept a batch of 1 here
-        for i, batch in enumerate((8, 3) + ((1,) if ctx.strict else ())):
-            x = torch.randn(batch, n_in, generator=g).to(ctx.device)
-            out = _forward(model, x, n_in, first=k == i == 0, batch_ok=i > 0)
-            problem = out if isinstance(out, Finding) else _output_shape_problem(out, n_in, batch)
-            if problem:
+        def columns(batch: int, n_in: int = n_in) -> torch.Tensor:
+            return torch.randn(batch, n_in, generator=g).to(ctx.device)
+
+        report = shapes.probe(model, columns, batches, expected=lambda b: (b, 1),
+                              errors=(RuntimeError,))
+        for i, run in enumerate(report.runs):
+            problem = (_size_error_problem(model, run, n_in, (k, i), ctx.device) if run.error
+                       else _output_shape_problem(run.output, n_in, run.batch))
+            if problem is not None:
                 return problem
-    return model, sizes[-1]
+    return None
 
 
 def _activation_problem(model: nn.Module, n_in: int, device: str) -> Finding | None:
@@ -402,12 +415,14 @@ def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
     exactly 1 (ACTIVATION_ON_OUTPUT); an output cut from the graph or a loss that 40 Adam steps
     on separable data barely lowers (WRONG_VALUE).
     """
-    built = _shape_problems(cls, ctx)
-    if isinstance(built, Finding) and built.code is Code.HARDCODED_INPUT_WIDTH:
-        return [built, *_at_fixed_width(cls, ctx.device)]
-    if isinstance(built, Finding):
-        return [built]
-    finding = _activation_problem(*built, ctx.device) or _learning_problem(cls, ctx.device)
+    problem = _shape_problem(cls, ctx)
+    if problem is not None and problem.code is Code.HARDCODED_INPUT_WIDTH:
+        return [problem, *_at_fixed_width(cls, ctx.device)]
+    if problem is not None:
+        return [problem]
+    width = (_WIDTHS_STRICT if ctx.strict else _WIDTHS)[-1]
+    model = models.build(cls, width, seed=width, device=ctx.device)
+    finding = _activation_problem(model, width, ctx.device) or _learning_problem(cls, ctx.device)
     return [finding] if finding else []
 
 

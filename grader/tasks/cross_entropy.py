@@ -1,8 +1,8 @@
 """Checks for the cross-entropy notebook: a stable softmax, and cross_entropy from logits.
 
-Calling torch.softmax / F.softmax or F.cross_entropy passes: grading is by behaviour, and both
-are correct, stable and differentiable. The notebook may ask for a hand-written version, but the
-checks cannot and do not tell the two apart.
+The notebook asks for both from the formula: calling torch's own softmax or cross-entropy is
+BUILTIN_USED (grader.checks.calls watches the calls). Otherwise grading is by behaviour: any
+correct, stable and differentiable way of writing them passes.
 """
 
 from __future__ import annotations
@@ -58,8 +58,6 @@ def _mismatch_message(out: torch.Tensor, x: torch.Tensor, dim: int) -> str:
 
 def _softmax_value_problem(softmax: LossFn, x: torch.Tensor, dim: int | None) -> Finding | None:
     """WRONG_VALUE: the input changed in place, not a tensor, another shape, or other values than
-    torch.softmax.WRONG_VALUE: the input changed in place, not a tensor, another shape, or other
-    values than
     torch.softmax."""
     arg = x.clone()
     out = _call_softmax(softmax, arg, dim)
@@ -115,8 +113,8 @@ def _large_logit_problem(softmax: LossFn, x: torch.Tensor, dim: int) -> Finding 
 
 def _softmax_grad_problem(out: torch.Tensor, xs: torch.Tensor, dim: int,
                           large: bool = False) -> Finding | None:
-    """WRONG_VALUE: (UNSTABLE_NUMERICS: for large logits) Gradient of a weighted sum of the output
-    must match torch.softmax's."""
+    """WRONG_VALUE: the gradient of a weighted sum of the output differs from torch.softmax's;
+    UNSTABLE_NUMERICS: the same, for large logits (`large`)."""
     w = torch.linspace(-1.0, 2.0, out.numel(), device=xs.device).reshape(out.shape)
     got = student_grad(out * w, xs)
     if got is None:

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader.checks import loops, models
+from grader.checks import loops, models, shapes
 from grader.checks.losses import softmax_before_ce
 from grader.checks.values import as_number, close_number, describe
 from grader.core.findings import Code, Finding
@@ -105,18 +105,11 @@ def _first_failing_case(fn: Any, name: str, cases: tuple, judge: Any,
 MAX_PARAMS = 2_000_000
 _BATCHES = (1, 3)
 _BATCHES_STRICT = (1, 3, 5, 17)
-# Batch sizes students hard-code; tried only when a batch above crashed.
-_COMMON_BATCHES = (64, 32, 128, 100, 16, 256, 10, 50, 8)
 
 
 def _images(batch: int, device: str, seed: int = 0) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     return torch.rand(batch, 1, 28, 28, generator=gen).to(device)  # like ToTensor(): in [0, 1]
-
-
-def _forward(model: nn.Module, batch: int, device: str) -> Any:
-    """The output for a batch of random images, or the shape error it raised."""
-    return models.forward(model, _images(batch, device))
 
 
 def _parameter_findings(model: nn.Module, name: str) -> list[Finding]:
@@ -137,47 +130,36 @@ def _batch(size: int) -> str:
     return f"a batch of {size} image{'s' if size != 1 else ''}"
 
 
-def _fits(out: Any, batch: int) -> bool:
-    return isinstance(out, torch.Tensor) and tuple(out.shape) == (batch, 10)
-
-
-def _batch_size_finding(model: nn.Module, name: str, outputs: dict,
-                        device: str) -> Finding | None:
-    """HARDCODED_BATCH_SIZE: when another batch size gives (B, 10); None when some batch size
-    gives a wrong shape instead; otherwise re-raise the first error (the runner reports it)."""
-    failed = {b: o for b, o in outputs.items() if isinstance(o, Exception)}
-    worked = [b for b, o in outputs.items() if _fits(o, b)]
-    if not worked:
-        worked = [b for b in _COMMON_BATCHES if _fits(_forward(model, b, device), b)][:1]
-    batch, error = next(iter(failed.items()))
-    if not worked and len(failed) < len(outputs):
-        return None  # the batch sizes that ran give a wrong shape: WRONG_OUTPUT_SHAPE says more
-    if not worked:
-        raise error
-    text = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}" if str(error) else ""
-    return Finding(Code.HARDCODED_BATCH_SIZE, (
-        f"`{name}` works for {_batch(worked[0])} but fails for {_batch(batch)} "
-        f"({text}). The batch size must be read from the input: the last batch of an epoch is "
-        "usually smaller."))
-
-
 def _shape_findings(model: nn.Module, name: str, sizes: tuple[int, ...],
                     device: str) -> list[Finding]:
-    """WRONG_OUTPUT_SHAPE: not (B, 10) for a batch of B images (or HARDCODED_BATCH_SIZE from the
-    helper).WRONG_OUTPUT_SHAPE: not (B, 10) for a batch of B images (or HARDCODED_BATCH_SIZE from
-    the
-    helper)."""
-    outputs = models.sweep(model, lambda b: _images(b, device), sizes)
-    if any(isinstance(o, Exception) for o in outputs.values()):
-        finding = _batch_size_finding(model, name, outputs, device)
-        if finding is not None:
-            return [finding]
-    for batch, out in outputs.items():
-        if not isinstance(out, Exception) and not _fits(out, batch):
-            shown = f"shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else describe(out)
-            return [Finding(Code.WRONG_OUTPUT_SHAPE, (
-                f"for {_batch(batch)} of shape (1, 28, 28), `{name}` returned {shown}: "
-                "CrossEntropyLoss needs one row of 10 class scores per image."))]
+    """HARDCODED_BATCH_SIZE: some batch sizes crash while another (those tried, then the usual
+    hard-coded ones such as 64) gives (B, 10); WRONG_OUTPUT_SHAPE: not (B, 10) for a batch of B
+    images. A model that crashes at every batch size tried has crashed: that is the finding."""
+    def images(batch: int) -> torch.Tensor:
+        return _images(batch, device)
+
+    report = shapes.probe(model, images, sizes, expected=lambda b: (b, 10))
+    if report.failed:
+        worked = report.worked or (shapes.first_working(
+            model, images, lambda run: run.fits((run.batch, 10))),)
+        failed = report.failed[0]
+        if worked[0] is not None:
+            error = failed.error
+            text = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}" if str(error) \
+                else ""
+            return [Finding(Code.HARDCODED_BATCH_SIZE, (
+                f"`{name}` works for {_batch(worked[0])} but fails for {_batch(failed.batch)} "
+                f"({text}). The batch size must be read from the input: the last batch of an "
+                "epoch is usually smaller."))]
+        if not report.wrong:
+            return [finding_for_exception(failed.error, name)]
+    if report.wrong:
+        run = report.wrong[0]
+        out = run.output
+        shown = f"shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else describe(out)
+        return [Finding(Code.WRONG_OUTPUT_SHAPE, (
+            f"for {_batch(run.batch)} of shape (1, 28, 28), `{name}` returned {shown}: "
+            "CrossEntropyLoss needs one row of 10 class scores per image."))]
     return []
 
 
@@ -198,9 +180,8 @@ def _output_kind(model: nn.Module, device: str) -> str | None:
 
 def _activation_findings(cls: type[nn.Module], model: nn.Module, name: str,
                          device: str) -> list[Finding]:
-    """SOFTMAX_BEFORE_CE: output rows are probabilities; ACTIVATION_ON_OUTPUT: SOFTMAX_BEFORE_CE
-    when output rows are probabilities; ACTIVATION_ON_OUTPUT when outputs
-    are never negative for three initialisations."""
+    """SOFTMAX_BEFORE_CE: every output row is probabilities; ACTIVATION_ON_OUTPUT: the outputs
+    are never negative, for three initialisations."""
     kind = _output_kind(model, device)
     if kind == "softmax":
         return [softmax_before_ce(f"every row of `{name}`'s output is non-negative and sums to 1, "
@@ -228,8 +209,8 @@ def _separable_batch(device: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Finding]:
-    """WRONG_VALUE: Strict: a few Adam steps on an easy batch must lower the loss (skipped if too
-    slow)."""
+    """WRONG_VALUE: a few Adam steps on an easy batch did not lower the loss (strict runs only;
+    skipped when a step is too slow to judge)."""
     model = models.build(cls, seed=3, device=device)
     x, y = _separable_batch(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -260,8 +241,7 @@ def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
     """
     name = "MNISTNet"
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        return [Finding(Code.SUBMISSION_ERROR, (
-            f"`{name}` should be a class deriving from nn.Module, but it is {describe(cls)}."))]
+        return [models.not_a_module(f"`{name}`", cls)]
     model = models.build(cls, seed=0, device=ctx.device)
     findings = _parameter_findings(model, name)
     model.eval()  # BatchNorm cannot train on a batch of one
@@ -538,10 +518,8 @@ def _swap_finding(first: float | None, second: float | None, truth: _EvalTruth,
 
 
 def _result_findings(result: Any, truth: _EvalTruth, fair: bool, name: str) -> list[Finding]:
-    """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from the
-    helpers.WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE from
-    the
-    helpers."""
+    """WRONG_VALUE: not a pair of numbers; ACCURACY_WRONG and the mean-loss WRONG_VALUE come
+    from the helpers."""
     if not (isinstance(result, tuple | list) and len(result) == 2):
         return [Finding(Code.WRONG_VALUE, (
             f"`{name}` returned {describe(result)}; it should return two numbers: the mean "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -12,10 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from grader.checks import models
+from grader.checks import models, shapes
+from grader.checks.shapes import BatchRun
 from grader.checks.values import as_int, equal, first_matching
 from grader.core.findings import Code, Finding
-from grader.core.runner import student_location
+from grader.core.runner import finding_for_exception, student_location
 from grader.core.task import Context, Task
 
 # --------------------------------------------------------------------------- reference models
@@ -65,20 +66,6 @@ _LENET = _Spec("LeNet", _RefLeNet, 32)
 
 _BATCHES = (1, 3)  # visible: a single sample and a small odd batch
 _BATCHES_STRICT = (1, 2, 3, 5, 17)
-# Batch sizes students hard-code; tried only when every batch above crashed.
-_COMMON_BATCHES = (2, 4, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256)
-
-# --------------------------------------------------------------------------- forward traces
-
-
-@dataclass
-class _Trace:
-    """One forward pass: what came out (or what was raised) and what every nn.Linear received."""
-
-    batch: int
-    output: Any = None
-    error: Exception | None = None
-    linear_inputs: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
 
 
 def _images(batch: int, size: int, device: str, seed: int = 0) -> torch.Tensor:
@@ -86,30 +73,12 @@ def _images(batch: int, size: int, device: str, seed: int = 0) -> torch.Tensor:
     return torch.randn(batch, 1, size, size, generator=gen).to(device)
 
 
-def _forward(model: nn.Module, batch: int, spec: _Spec, device: str) -> _Trace:
-    """Run the model on a (batch, 1, H, W) input; record, never raise (except not-implemented)."""
-    trace = _Trace(batch)
-
-    def record(module: nn.Linear, args: tuple) -> None:
-        if args and isinstance(args[0], torch.Tensor):
-            trace.linear_inputs.append((tuple(args[0].shape), module.in_features))
-
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    handles = [m.register_forward_pre_hook(record) for m in linears]
-    try:
-        with torch.no_grad():
-            trace.output = model(_images(batch, spec.image_size, device))
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # the student's forward failed: classified by the caller
-        trace.error = exc
-    finally:
-        for handle in handles:
-            handle.remove()
-    return trace
+def _forward(model: nn.Module, batch: int, spec: _Spec, device: str) -> BatchRun:
+    """One forward pass on a (batch, 1, H, W) input, any exception of the student's recorded."""
+    return shapes.run_batch(model, _images(batch, spec.image_size, device), errors=(Exception,))
 
 
-def _describe(trace: _Trace) -> tuple[str, str, str]:
+def _describe(trace: BatchRun) -> tuple[str, str, str]:
     """(kind, observation, why it matters) for one forward pass; kind "ok" when it gave (B, 10)."""
     b = trace.batch
     for shape, in_features in trace.linear_inputs:
@@ -143,24 +112,19 @@ def _describe(trace: _Trace) -> tuple[str, str, str]:
     return "ok", "", ""
 
 
-def _first_working_batch(model: nn.Module, spec: _Spec, device: str) -> int | None:
-    for batch in _COMMON_BATCHES:
-        if _describe(_forward(model, batch, spec, device))[0] == "ok":
-            return batch
-    return None
+def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context, *,
+                   crash: bool = True) -> list[Finding]:
+    """HARDCODED_BATCH_SIZE: a batch size fails while another gives (B, 10), or a Linear's input
+    lost the batch dimension; WRONG_OUTPUT_SHAPE: a wrong but consistent output shape, or feature
+    maps reaching a Linear unflattened or with another number of features.
 
-
-def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
-    """HARDCODED_BATCH_SIZE: / WRONG_OUTPUT_SHAPE: HARDCODED_BATCH_SIZE / WRONG_OUTPUT_SHAPE from
-    forward passes at several batch sizes.
-
-    A batch size that gives (B, 10) while another fails, a Linear whose input lost the batch
-    dimension, or a model that only runs at a common hard-coded size (64, 32, ...) means the batch
-    size is baked in. A wrong but consistent output shape, or feature maps reaching a Linear
-    unflattened or with a different number of features, is WRONG_OUTPUT_SHAPE.
+    A model that runs at no batch size tried (not even a common hard-coded one such as 64) has
+    crashed: the crash is the finding (or none with crash=False, when the caller explains it).
     """
     sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
-    described = [(t, *_describe(t)) for t in (_forward(model, b, spec, ctx.device) for b in sizes)]
+    report = shapes.probe(model, lambda b: _images(b, spec.image_size, ctx.device), sizes,
+                          expected=lambda b: (b, 10), errors=(Exception,))
+    described = [(t, *_describe(t)) for t in report.runs]
     bad = [d for d in described if d[1] != "ok"]
     if not bad:
         return []
@@ -176,9 +140,11 @@ def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding
                         f"batch of {good[0]}, but with a batch of {b} {seen}{why}. A model must "
                         "work for any batch size, e.g. the smaller last batch of an epoch.")]
     if kind == "error":
-        working = _first_working_batch(model, spec, ctx.device)
-        if working is None:
-            raise trace.error  # an ordinary crash: the runner reports it with its line
+        working = shapes.first_working(
+            model, lambda n: _images(n, spec.image_size, ctx.device),
+            lambda run: _describe(run)[0] == "ok", errors=(Exception,))
+        if working is None:  # an ordinary crash, reported as the runner reports one
+            return [finding_for_exception(trace.error, name)] if crash else []
         return [Finding(Code.HARDCODED_BATCH_SIZE, f"`{name}` only worked for a batch of "
                         f"{working}: with a batch of {b} {seen}. The batch size is fixed "
                         "somewhere in the model; it must work for any batch size.")]
@@ -253,7 +219,8 @@ def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None)
 
 
 def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
-    """ACTIVATION_ON_OUTPUT / WRONG_VALUE: same weights as the reference, compare the logits."""
+    """WRONG_VALUE: given the reference's weights, the logits differ from the reference's (an
+    activation on the output is named instead, through _activation_finding)."""
     _copy_weights(model, ref)
     x = _images(16 if ctx.strict else 4, spec.image_size, ctx.device, seed=1)
     with torch.no_grad():
@@ -270,31 +237,12 @@ def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context)
                     "layers (which activation, where, and which kind of pooling).")]
 
 
-def _instantiate(cls: Any, name: str) -> nn.Module | Finding:
-    """SUBMISSION_ERROR: an instance instead of a class, or a class that is not an nn.Module."""
-    if isinstance(cls, nn.Module):
-        return Finding(Code.SUBMISSION_ERROR, f"`{name}` is a model instance, not a class: define "
-                       f"`class {name}(nn.Module)` so that `{name}()` builds a fresh model.")
-    torch.manual_seed(0)
-    model = cls()
-    if not isinstance(model, nn.Module):
-        return Finding(Code.SUBMISSION_ERROR, f"`{name}()` built a {type(model).__name__}, not an "
-                       "nn.Module: the class must subclass nn.Module and call super().__init__().")
-    return model
-
-
 def _mismatch_extras(model: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
     """Shape and activation findings for a model whose layers differ (so no weights to copy)."""
-    try:
-        findings = _shape_findings(model, spec, ctx)
-        if findings:
-            return findings
-        trace = _forward(model, 8, spec, ctx.device)
-    except NotImplementedError:
-        raise
-    except Exception:  # its crash is explained by the layers already reported
-        return []
-    out = trace.output
+    findings = _shape_findings(model, spec, ctx, crash=False)  # the layers explain a crash
+    if findings:
+        return findings
+    out = _forward(model, 8, spec, ctx.device).output
     if not isinstance(out, torch.Tensor) or out.dim() != 2:
         return []
     found = _activation_finding(spec.name, out.float(), None)
@@ -302,9 +250,14 @@ def _mismatch_extras(model: nn.Module, spec: _Spec, ctx: Context) -> list[Findin
 
 
 def _check_model(cls: Any, ctx: Context, spec: _Spec) -> list[Finding]:
-    model = _instantiate(cls, spec.name)
-    if isinstance(model, Finding):
-        return [model]
+    """SUBMISSION_ERROR: not a class that builds an nn.Module. Then the architecture, the shapes
+    over batch sizes and the values, each through its own detector."""
+    if isinstance(cls, nn.Module):  # SUBMISSION_ERROR: an instance, not the class
+        return [models.not_a_module(f"`{spec.name}`", cls)]
+    torch.manual_seed(0)
+    model = cls()
+    if not isinstance(model, nn.Module):  # SUBMISSION_ERROR: the class builds something else
+        return [models.not_a_module(f"`{spec.name}()`", model)]
     model.to(ctx.device).eval()  # eval: Dropout (no parameters) is then the identity
     if any(is_lazy(p) for p in model.parameters()):
         _forward(model, 2, spec, ctx.device)  # lazy layers get their shapes on the first call
@@ -388,14 +341,14 @@ def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
 
 
 def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: count_parameters(model) -> int: the number of trainable (requires_grad)
-    parameter values.
+    """WRONG_VALUE: count_parameters(model) does not return the number of trainable
+    (requires_grad) parameter values.
 
-    WRONG_VALUE  on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
-                 CNN models; the slip that reproduces every result is named: frozen parameters
-                 counted, tensors counted instead of values, buffers / state_dict counted. A
-                 non-integer result (float, float tensor) is also WRONG_VALUE; numpy/torch
-                 integers are accepted.
+    Checked on Linear, partly frozen, BatchNorm (buffers) and, strict, parameter-free and
+    CNN models; the slip that reproduces every result is named: frozen parameters
+    counted, tensors counted instead of values, buffers / state_dict counted. A
+    non-integer result (float, float tensor) is also WRONG_VALUE; numpy/torch
+    integers are accepted.
     """
     cases = _count_cases(ctx.strict)
     observed = [fn(model) for _, model in cases]
@@ -437,13 +390,13 @@ def _full(args: tuple[int, ...]) -> tuple[int, int, int, int]:
 
 
 def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) = floor((size+2p-k)/s)
-    + 1.
+    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) is not
+    floor((size + 2p - k) / s) + 1.
 
-    WRONG_VALUE  on padded, strided and non-dividing cases (plus the two defaults); the slip that
-                 reproduces every result is named: padding added once or left out, a missing +1,
-                 rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
-                 it is whole (sizes are ints).
+    Checked on padded, strided and non-dividing cases (plus the two defaults); the slip that
+    reproduces every result is named: padding added once or left out, a missing +1,
+    rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
+    it is whole (sizes are ints).
     """
     cases = _CONV_CASES + (_CONV_CASES_STRICT if ctx.strict else ())
     observed = [fn(*args) for args in cases]

@@ -25,8 +25,7 @@ from conftest import ROOT
 from jupyter_client.provisioning import KernelProvisionerFactory
 from nbclient import NotebookClient
 
-from grader import sample_class
-from grader.classroom import forkkernel, gradebook_sync
+from grader.classroom import forkkernel, gradebook_sync, sample_class
 from grader.classroom.course import REPO, Course, environ
 from grader.classroom.grading import Settings, run
 

@@ -24,13 +24,22 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader import analytics, feedback, sample_class, shards
-from grader.classroom import diagnose, gradebook_sync, verdicts
+from grader.classroom import (
+    analytics,
+    diagnose,
+    findings_feedback,
+    gradebook_sync,
+    sample_class,
+    shards,
+    verdicts,
+)
 from grader.classroom.course import REPO, Course, environ
 from grader.classroom.grading import Settings, run
 from grader.classroom.status import load_status, status_path
 from grader.core import mathjax
+from grader.core.findings import Code, Finding
 from grader.core.limits import RunOutcome, descendants
+from grader.core.report import GradingFailed
 
 ASSIGNMENT = "04_cross_entropy"
 TIMEOUT = 30  # seconds per cell: the endless loop costs this much
@@ -100,17 +109,23 @@ def visible_text(page: str) -> str:
 
 # ------------------------------------------------------------------ fast: no nbgrader, no kernel
 
-def test_grading_failed_message_parses_into_findings() -> None:
-    text = "[SOFTMAX_BEFORE_CE] rows sum to 1; here [x] is; [TIMEOUT] still running; after"
-    assert verdicts.raised_findings(text) == [
-        ("SOFTMAX_BEFORE_CE", "rows sum to 1; here [x] is"), ("TIMEOUT", "still running; after")]
-    hidden = "ok\n❌ f: the hidden checks found 1 problem:\n  • WRONG_VALUE: a\n    more\nend\n"
-    assert verdicts.without_hidden_verdict(hidden) == "ok\nend\n"
+def test_grading_failed_reads_back_as_its_findings() -> None:
+    findings = [Finding(Code.SOFTMAX_BEFORE_CE, "rows sum to 1; here [x] is\nand a second line"),
+                Finding(Code.TIMEOUT, 'still running; "quoted" grader-findings: []')]
+    raised = GradingFailed("❌ f: the hidden checks found 2 problems:", findings)
+    error = verdicts.read_error({"output_type": "error", "ename": type(raised).__name__,
+                                 "evalue": str(raised)})
+    assert error.stop is verdicts.Stop.FINDINGS and error.findings == findings
+    timeout = {"output_type": "error", "ename": "CellTimeoutError", "evalue": ""}
+    assert verdicts.read_error(timeout).stop is verdicts.Stop.TIMEOUT
+    forged = {"output_type": "error", "ename": "AssertionError", "evalue": str(raised)}
+    assert verdicts.read_error(forged).stop is verdicts.Stop.ERROR  # only grade() names codes
 
 
 def test_hidden_tests_are_cut_from_cell_sources() -> None:
     source = 'check("t")\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\nafter()'
-    assert feedback.strip_hidden(source) == f'check("t")\n{feedback.HIDDEN_NOTE}after()'
+    stripped = findings_feedback.strip_hidden(source)
+    assert stripped == f'check("t")\n{findings_feedback.HIDDEN_NOTE}after()'
 
 
 def test_failures_are_named_from_the_nbgrader_log() -> None:

@@ -15,8 +15,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader import sample_class
-from grader.classroom import gradebook_sync
+from grader.classroom import gradebook_sync, sample_class
 from grader.classroom.course import REPO, Course, environ
 
 ASSIGNMENT = "04_cross_entropy"

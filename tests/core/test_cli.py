@@ -49,17 +49,19 @@ def test_a_passing_py_submission_exits_0(tmp_path: Path) -> None:
 
 
 def test_a_notebook_submission_keeps_definitions_and_skips_the_rest(tmp_path: Path) -> None:
-    cells = [CORRECT, "raise RuntimeError('training cell that must not run')", "%matplotlib inline"]
+    cells = [CORRECT, "print('the rest ran')\nraise RuntimeError('a cell that must not run')",
+             "%matplotlib inline"]
     nb = {"cells": [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [],
                      "execution_count": None} for s in cells],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    done = grader_cli("check", TASK, write(tmp_path, "s.ipynb", json.dumps(nb)), "--public")
+    done = grader_cli("check", TASK, write(tmp_path, "s.ipynb", json.dumps(nb)))
     assert done.returncode == 0, done.stdout + done.stderr
+    assert verdict(done)["passed"] and "the rest ran" not in done.stdout + done.stderr
 
 
 def test_a_wrong_submission_exits_1_with_a_named_finding(tmp_path: Path) -> None:
     wrong = CORRECT.replace("2 * padding", "padding")
-    done = grader_cli("check", TASK, write(tmp_path, "s.py", wrong))
+    done = grader_cli("check", TASK, write(tmp_path, "s.py", wrong), "--hidden")
     reply = verdict(done)
     assert done.returncode == 1 and not reply["passed"] and reply["score"] == 0
     assert reply["findings"] and all(f["code"] and f["message"] for f in reply["findings"])
@@ -69,17 +71,19 @@ def test_a_wrong_submission_exits_1_with_a_named_finding(tmp_path: Path) -> None
     (("check", "no_such.task", "README.md"), "unknown task"),
     (("check", TASK, "/no/such/file.py"), "cannot read"),
 ])
-def test_usage_errors_exit_2_with_one_line_on_stderr(args, message) -> None:
+def test_usage_errors_exit_2_with_the_usage_and_one_error_line(args, message) -> None:
     done = grader_cli(*args)
     assert done.returncode == 2 and done.stdout == ""
-    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    usage, error = done.stderr.strip().splitlines()
+    assert usage.startswith("usage: python -m grader")
+    assert error.startswith("python -m grader: error: ") and message in error
 
 
 HOSTILE = {
     "os_exit": ("import os\nos._exit(0)\n", "SUBMISSION_ERROR", ()),
-    "endless_import": ("while True:\n    pass\n", "TIMEOUT", ("--timeout", "8")),
+    "endless_import": ("while True:\n    pass\n", "TIMEOUT", ("--wall", "8")),
     "memory_bomb": ("import torch\nx = torch.ones(2**31)\n", "SUBMISSION_ERROR",
-                    ("--memory-gb", "1")),
+                    ("--memory-gib", "1")),
     "patches_torch": ("import torch\ntorch.allclose = lambda *a, **k: True\n" + CORRECT,
                       "TAMPERING", ()),
     "corrupt_notebook": (None, "SUBMISSION_ERROR", ()),

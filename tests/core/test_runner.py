@@ -163,10 +163,18 @@ def test_check_looks_the_name_up_in_the_callers_namespace(capsys, monkeypatch) -
 
 
 def test_grade_raises_with_the_findings_when_wrong(capsys) -> None:
-    with pytest.raises(grader.GradingFailed, match="WRONG_VALUE"):
+    with pytest.raises(grader.GradingFailed, match="WRONG_VALUE") as raised:
         grader.grade("nn_module.conv_output_size", _off_by_one)
-    assert "hidden checks" in capsys.readouterr().out
-    grader.grade("nn_module.conv_output_size", correct)  # passes silently apart from the verdict
+    assert str(raised.value).startswith("❌ conv_output_size: the hidden checks found")
+    assert [f.code.value for f in raised.value.findings] == ["WRONG_VALUE"]
+    assert capsys.readouterr().out == ""  # the verdict is shown once, as the error
+    grader.grade("nn_module.conv_output_size", correct)
+    assert "hidden checks passed" in capsys.readouterr().out
+
+
+def test_grading_failed_and_check_failed_are_public_side_by_side() -> None:
+    assert {"CheckFailed", "GradingFailed"} <= set(grader.__all__)
+    assert grader.GradingFailed.__module__ == grader.CheckFailed.__module__
 
 
 def test_a_missing_trained_model_says_the_training_never_ran() -> None:
