@@ -24,6 +24,7 @@ from pathlib import Path
 from grader.classroom import hubconfig, hubsetup
 from grader.classroom.course import Course
 from grader.classroom.hubroster import RosterError, read_roster
+from grader.core import commandline
 from grader.core.paths import REPO
 
 DEFAULT_DIR = Path("/srv/pytorch-basics")
@@ -40,8 +41,8 @@ def _proxy() -> Path | None:
 def _as_root() -> bool:
     if os.geteuid() == 0:
         return True
-    print("error: the hub must run as root: it creates Unix accounts and starts each user's "
-          "server as that user (sudo make hub)", file=sys.stderr)
+    commandline.error("the hub must run as root: it creates Unix accounts and starts each "
+                      "user's server as that user (sudo make hub)")
     return False
 
 
@@ -53,19 +54,16 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except RosterError as exc:
         parser.error(str(exc))
     if not _as_root():
-        return 1
+        return commandline.FAILED
     proxy = _proxy()
     if proxy is None:
-        print("error: configurable-http-proxy not found: run `make hub-proxy` (npm)",
-              file=sys.stderr)
-        return 1
+        return commandline.error("configurable-http-proxy not found: run `make hub-proxy` (npm)")
     folder = hubsetup.HubFolder(args.dir.resolve())
     course = Course(args.root)
     try:
         hubsetup.prepare(folder, roster, course)
     except (hubsetup.HubSetupError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return commandline.error(str(exc))
     for path in hubsetup.readable_secrets(course.root):
         print(f"warning: {path} is readable by every account, students included "
               f"(chmod -R o-rwx {path})", file=sys.stderr)
@@ -85,23 +83,21 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _remove(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     folder = hubsetup.HubFolder(args.dir.resolve())
     if not _as_root():
-        return 1
+        return commandline.FAILED
     if not (folder.hub / "settings.json").exists() and not (folder.hub / "created-users.txt"
                                                            ).exists():
         parser.error(f"{folder.root} is not a hub folder made by `serve`")
     try:
         removed = hubsetup.remove(folder)
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return commandline.error(str(exc))
     print(f"removed {folder.root} and the accounts {', '.join(removed) or '(none)'}")
-    return 0
+    return commandline.DONE
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.hub",
-                                     description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("hub", __doc__)
+    sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="set up and run the hub in the foreground")
     serve.add_argument("--roster", type=Path, required=True, help="CSV: username,role,password")
     serve.add_argument("--dir", type=Path, default=DEFAULT_DIR,
@@ -109,12 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--ip", default="127.0.0.1",
                        help="address to serve on (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="public port (default: %(default)s)")
-    serve.add_argument("--root", type=Path, default=REPO, help="course root (default: this repo)")
+    commandline.add_root(serve)
     remove = sub.add_parser("remove", help="remove the accounts and the folder `serve` made")
     remove.add_argument("--dir", type=Path, default=DEFAULT_DIR,
                         help=f"the hub folder (default: {DEFAULT_DIR})")
-    args = parser.parse_args(argv)
-    return (_serve if args.command == "serve" else _remove)(args, parser)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    return (_serve if args.command == "serve" else _remove)(args, p)
 
 
 if __name__ == "__main__":

@@ -14,49 +14,42 @@ person to read, not a verdict.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from grader.classroom import similarity
-from grader.classroom.course import REPO, Course
-from grader.classroom.grading import all_assignments
+from grader.classroom.course import Course
+from grader.core import commandline
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m grader.similarity", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                   help="assignment id(s), or `all` (default: every assignment submitted)")
+def parser() -> argparse.ArgumentParser:
+    p = commandline.parser("similarity", __doc__)
+    commandline.add_assignments(p, required=False)
     p.add_argument("--threshold", type=float, default=similarity.THRESHOLD,
                    help=f"pair score (0..1) at which a pair is flagged "
                         f"(default {similarity.THRESHOLD}, measured: see README)")
     p.add_argument("--students", help="comma-separated student ids (default: all submitted)")
-    p.add_argument("--root", type=Path, default=REPO, help="course root (default: this repo)")
+    commandline.add_root(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     if not 0 < args.threshold <= 1:
-        parser.error("--threshold is a share between 0 and 1")
+        p.error("--threshold is a share between 0 and 1")
     course = Course(args.root)
-    known = all_assignments(course)
-    wanted = [] if args.assignments in ([], ["all"]) else args.assignments
-    unknown = [a for a in wanted if a not in known]
-    if unknown:
-        parser.error(f"unknown assignment: {', '.join(unknown)}")
     submitted = course.dir("submitted")
-    assignments = wanted or [a for a in known if any(submitted.glob(f"*/{a}/{a}.ipynb"))]
-    students = args.students.split(",") if args.students else None
+    assignments = commandline.assignments(p, args.assignments) if args.assignments else [
+        a for a in course.assignments if any(submitted.glob(f"*/{a}/{a}.ipynb"))]
+    students = commandline.ids(args.students)
     for assignment in assignments:
         pairs, out = similarity.run(course, assignment, args.threshold, students)
         flagged = similarity.flagged(pairs, args.threshold)
         report = out / "report.html" if pairs else out / "pairs.csv"
         print(f"{assignment}: {len(pairs)} pair(s) compared, {len(flagged)} flagged "
               f"at {args.threshold:.2f}; report: {report}")
-        for p in flagged:
-            print(f"  {p.score:.2f}  {p.a} ~ {p.b}")
-    return 0
+        for pair in flagged:
+            print(f"  {pair.score:.2f}  {pair.a} ~ {pair.b}")
+    return commandline.DONE
 
 
 if __name__ == "__main__":

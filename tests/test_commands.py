@@ -73,7 +73,8 @@ def _required_options(parser: argparse.ArgumentParser, tmp_path: Path) -> list[s
     argv: list[str] = []
     for action in parser._actions:
         if action.required and action.option_strings:
-            value = str(tmp_path) if action.type is Path else "2"
+            value = (str(tmp_path) if action.type is Path
+                     else sorted(action.choices)[0] if action.choices else "2")
             argv += [action.option_strings[0], value]
     return argv
 

@@ -2,7 +2,8 @@
 
     authors      correct solutions written independently (one file per author: the solution
                  cells in notebook order, separated by `# ---` lines; tests/fixtures/similarity/)
-    sample class the sample class's students (grader.sample_class), built from the solution key
+    sample class the sample class's students (grader.classroom.sample_class), built from the
+                 solution key
     planted      copy_of_<author>: an author's notebook with every local variable renamed and
                  the answer cells in reverse order (must be flagged with that author);
                  starter_only: the released notebook handed in as it is (must not be flagged)
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import sample_class
+from grader.classroom import sample_class
 from grader.classroom.course import Course
 
 SEPARATOR = "# ---"

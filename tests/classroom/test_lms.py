@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader import lms, sample_class
-from grader.classroom import gradebook_sync, lmscollect
+from grader import lms
+from grader.classroom import gradebook_sync, lmscollect, sample_class
 from grader.classroom.course import REPO, Course, environ
 from grader.classroom.lmsexport import CANVAS_IDS, MOODLE_IDS
 from grader.classroom.roster import Member, write
