@@ -33,6 +33,7 @@ import signal
 import time
 from pathlib import Path
 
+from grader.classroom import sandbox
 from grader.classroom.course import REPO, Course
 from grader.classroom.grading import Settings, all_assignments, format_table, run
 from grader.classroom.status import status_path
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
                         "tcp://10.0.0.5:8786 (the course directory must be on a filesystem "
                         "the workers share); --jobs is then ignored")
+    p.add_argument(sandbox.RISK_FLAG, action="store_true",
+                   help="grade even where student code cannot be sandboxed (no Landlock): it "
+                        "then runs as you, and can read solutions/ and change gradebook.db")
     return p
 
 
@@ -69,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(Course(args.root), jobs=max(1, args.jobs), timeout=args.timeout,
                         memory_gib=args.memory_gib, wall=args.wall,
                         rlimit_data=not gpu_visible(), force=args.force,
-                        dask=args.dask, stock_kernels=args.stock_kernels)
+                        dask=args.dask, stock_kernels=args.stock_kernels,
+                        sandbox=not args.unsandboxed_students_can_read_solutions)
     assignments = (all_assignments(settings.course) if args.assignments == ["all"]
                    else args.assignments)
     students = args.students.split(",") if args.students else None
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     for assignment in assignments:
         print("\n" + format_table(settings.course, assignment, results[assignment],
                                   settings.jobs))
+        print(sandbox.describe(settings.sandbox))
     print(f"\nwall time {time.monotonic() - start:.1f} s with {settings.jobs} worker(s); "
           f"status in {status_path(settings.course, assignments[0]).parent}/")
     return 0

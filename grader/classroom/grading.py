@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.classroom import diagnose, forkkernel, gradebook_sync, nbgrader_job
+from grader.classroom import diagnose, forkkernel, gradebook_sync, nbgrader_job, sandbox
 from grader.classroom.course import REPO, Course, environ, use_venv_path
 from grader.classroom.progress import Progress
 from grader.classroom.status import (
@@ -60,6 +60,7 @@ class Settings:
     force: bool = False
     dask: str | None = None  # a Dask scheduler's address: grade there instead of a local pool
     stock_kernels: bool = False  # one nbgrader process and a stock kernel per student
+    sandbox: bool = True  # False: student code runs unconfined (the instructor took the risk)
 
 
 @dataclass(frozen=True)
@@ -315,12 +316,14 @@ def run(settings: Settings, assignments: list[str],
         students: list[str] | None = None) -> Results:
     """Autograde `students` (default: all who submitted) of each assignment; all in one pool."""
     use_venv_path()
+    sandbox.require(settings.sandbox)  # refuses when it cannot be had; tells the kernels
     course, start = settings.course, time.monotonic()
     results: Results = {}
 
     def save(assignment: str) -> None:
         write_status(course, assignment, results[assignment],
-                     {"jobs": settings.jobs, "wall_seconds": round(time.monotonic() - start, 1)})
+                     {"jobs": settings.jobs, "wall_seconds": round(time.monotonic() - start, 1),
+                      "sandbox": sandbox.describe(settings.sandbox)})
 
     # Private gradebooks go where every grading process can reach them: on a cluster, the
     # course directory (a shared filesystem); locally, the system's temporary directory.
