@@ -316,7 +316,6 @@ def run(settings: Settings, assignments: list[str],
         students: list[str] | None = None) -> Results:
     """Autograde `students` (default: all who submitted) of each assignment; all in one pool."""
     use_venv_path()
-    sandbox.require(settings.sandbox)  # refuses when it cannot be had; tells the kernels
     course, start = settings.course, time.monotonic()
     results: Results = {}
 
@@ -331,7 +330,8 @@ def run(settings: Settings, assignments: list[str],
     runner = _run_pool
     if settings.dask:
         from grader.classroom.cluster import run_on_cluster as runner  # imports distributed
-    with (course_lock(course),
+    with (sandbox.required(settings.sandbox),  # refuses when it cannot be had
+          course_lock(course),
           tempfile.TemporaryDirectory(prefix="autograde-", dir=scratch) as tmp):
         jobs: list[Job] = []
         for assignment in assignments:

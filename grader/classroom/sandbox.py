@@ -21,6 +21,7 @@ in sandboxcage.py). GRADER_SANDBOX=off records that the instructor accepted grad
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +125,18 @@ class Kernel:
     notes: list[str] = field(default_factory=list)
 
 
+def _seed_caches(env: dict[str, str], home: pathlib.Path) -> None:
+    """Copy matplotlib's font list into the new HOME: without it, every kernel would spend a
+    second or more rebuilding it (a few hundred kB; read-only for the student's purposes)."""
+    cache = pathlib.Path(env.get("XDG_CACHE_HOME") or pathlib.Path(env.get("HOME", "/")) /
+                         ".cache") / "matplotlib"
+    found = sorted(cache.glob("fontlist-*.json")) if cache.is_dir() else []
+    if found:
+        (home / ".cache" / "matplotlib").mkdir(parents=True)
+        for path in found:
+            shutil.copyfile(path, home / ".cache" / "matplotlib" / path.name)
+
+
 def _connection_file(cmd: list[str]) -> str | None:
     for flag in ("-f", "--f"):
         if flag in cmd[:-1]:
@@ -146,6 +160,7 @@ def prepare(cmd: list[str], env: dict[str, str], cwd: str) -> Kernel:
     shutil.copytree(cwd, scratch, dirs_exist_ok=True, symlinks=True)
     for folder in (".home", ".tmp"):
         (scratch / folder).mkdir(exist_ok=True)
+    _seed_caches(env, scratch / ".home")
     inside = scratch / ".kernel.json"
     shutil.copyfile(connection, inside)
     _hand_over(scratch)
@@ -194,13 +209,23 @@ def describe(sandboxed: bool) -> str:
     return "sandboxed: each kernel caged (sandboxcage.py)" if sandboxed else RISK
 
 
-def require(sandboxed: bool) -> None:
-    """Before grading: stop when a sandbox is wanted and cannot be had; tell the kernels."""
+@contextlib.contextmanager
+def required(sandboxed: bool) -> Iterator[None]:
+    """While grading: stop first when a sandbox is wanted and cannot be had; meanwhile tell
+    the kernels this process starts (GRADER_SANDBOX) whether to cage them."""
     if sandboxed and (reason := unavailable()):
         raise SystemExit(f"error: student code cannot be sandboxed here: {reason}. Grading "
                          f"without a sandbox lets it read solutions/ and change gradebook.db; "
                          f"to accept that, pass {RISK_FLAG}")
+    before = os.environ.get(ENV)
     os.environ.update(environ(sandboxed))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
 
 
 def require_everywhere(reasons: dict[str, str | None]) -> None:
