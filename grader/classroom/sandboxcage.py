@@ -7,11 +7,11 @@ in front of the kernel's command (`python sandboxcage.py SPEC_JSON -- python -m
 ipykernel_launcher ...`), which applies the cage and then execs the command. Standard library
 only; Linux only. Everything is done with the kernel's own mechanisms, in this order:
 
-1. Under root, a mount namespace of its own in which the folders the kernel must read stay
-   reachable although an ancestor is private (a Python under /root: a read-only tmpfs covers
-   that ancestor, and only the needed folders are bound back into it, so the rest of it is not
-   even listed), then setgroups([]) and the unprivileged user (nobody). Without root the user is
-   already unprivileged and nothing is mounted.
+1. Under root, a mount namespace of its own in which the folders the kernel must read (or
+   write) stay reachable although an ancestor is private (a Python under /root: a read-only
+   tmpfs covers that ancestor, and only the needed folders are bound back into it, so the rest
+   of it is not even listed), then setgroups([]) and the unprivileged user (nobody). Without
+   root the user is already unprivileged and nothing is mounted.
 2. PR_SET_NO_NEW_PRIVS: no set-user-ID program gives privileges back.
 3. Landlock (ABI 6 or later), one domain per kernel: files may be read (and run) only beneath
    `read`, read and written only beneath `write` (the scratch folder) and the `devices`; TCP may
@@ -86,8 +86,8 @@ def landlock_abi() -> int:
     return max(0, abi)
 
 
-def _landlock(spec: dict) -> None:
-    """One Landlock domain for this process (and everything it starts) as the spec says."""
+def _ruleset(spec: dict) -> int:
+    """A Landlock ruleset as the spec says (its paths opened now, with this process's rights)."""
     abi = landlock_abi()
     if abi < ABI_NEEDED:
         raise CageUnavailable(f"Landlock ABI {abi} (Linux 6.12 or later gives {ABI_NEEDED})")
@@ -105,10 +105,10 @@ def _landlock(spec: dict) -> None:
             rule = _NetPort(BIND_TCP, int(port))
             if _libc.syscall(_ADD_RULE, ruleset, _NET_PORT, ctypes.byref(rule), 0) < 0:
                 raise _fail(f"landlock_add_rule (TCP port {port})")
-        if _libc.syscall(_RESTRICT, ruleset, 0) < 0:
-            raise _fail("landlock_restrict_self")
-    finally:
+    except BaseException:
         os.close(ruleset)
+        raise
+    return ruleset
 
 
 def _allow_path(ruleset: int, path: str, access: int) -> None:
@@ -174,19 +174,21 @@ def apply(spec: dict) -> None:
     """Put this process (single-threaded, before it runs anything of the student's) in the cage."""
     if not sys.platform.startswith("linux"):
         raise CageUnavailable("the sandbox needs Linux")
-    if landlock_abi() < ABI_NEEDED:
-        raise CageUnavailable(f"Landlock ABI {landlock_abi()} (Linux 6.12 or later gives "
-                              f"{ABI_NEEDED})")
-    user = spec.get("user")
-    if os.geteuid() == 0 and user:
-        _reveal(spec["read"])
-        uid, gid = user
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise _fail("prctl(PR_SET_NO_NEW_PRIVS)")
-    _landlock(spec)
+    ruleset = _ruleset(spec)  # before giving up root: the paths may lie in private folders
+    try:
+        user = spec.get("user")
+        if os.geteuid() == 0 and user:
+            _reveal([*spec["read"], *spec["write"]])
+            uid, gid = user
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+        if _libc.syscall(_RESTRICT, ruleset, 0) < 0:
+            raise _fail("landlock_restrict_self")
+    finally:
+        os.close(ruleset)
 
 
 def become_subreaper() -> None:

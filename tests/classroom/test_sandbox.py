@@ -40,8 +40,10 @@ import os, socket
 def _try(what, action):
     try:
         got = action()
-    except OSError as exc:
+    except PermissionError as exc:
         print(f"BLOCKED {what}: {type(exc).__name__}")
+    except OSError as exc:
+        print(f"FAILED OTHERWISE {what}: {exc}")
     else:
         print(f"ESCAPED {what}: {str(got)[:60]!r}")
 '''
@@ -57,11 +59,11 @@ def softmax(*args, **kwargs):
 '''
 
 
-def escapes(course: Course, port: int) -> dict[str, list[str]]:
+def escapes(course: Course, port: int, victim: str = VICTIM) -> dict[str, list[str]]:
     """student -> the attempts its cell makes (each prints BLOCKED or ESCAPED)."""
     root, grader = course.root, REPO / "grader"
     solution = course.notebook("source", ASSIGNMENT)
-    other = course.notebook("submitted", ASSIGNMENT, VICTIM)
+    other = course.notebook("submitted", ASSIGNMENT, victim)
     return {
         "escape_read": [f"_try('read solutions', lambda: open({str(solution)!r}).read())",
                         f"_try('read gradebook', lambda: open({str(course.db_path)!r}, 'rb')"
