@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -122,7 +122,6 @@ class Kernel:
     cwd: str
     cage: dict | None = None
     scratch: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _seed_caches(env: dict[str, str], home: pathlib.Path) -> None:
@@ -158,6 +157,7 @@ def prepare(cmd: list[str], env: dict[str, str], cwd: str) -> Kernel:
         raise RuntimeError(f"the sandbox allows the kernel TCP only, not {info['transport']}")
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="grader-kernel-"))
     shutil.copytree(cwd, scratch, dirs_exist_ok=True, symlinks=True)
+    scratch.chmod(0o700)  # copytree gave it the mode of cwd
     for folder in (".home", ".tmp"):
         (scratch / folder).mkdir(exist_ok=True)
     _seed_caches(env, scratch / ".home")

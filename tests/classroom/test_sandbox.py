@@ -49,12 +49,14 @@ def _try(what, action):
 '''
 
 LEAK = '''
-import inspect, linecache
+import linecache
 print(open({grading!r}).read())
 _softmax = softmax
 def softmax(*args, **kwargs):
-    for frame in inspect.stack():
-        print("".join(linecache.getlines(frame.filename)))
+    for name, entry in list(linecache.cache.items()):
+        if len(entry) > 2 and "HIDDEN" in "".join(entry[2]):
+            print("".join(entry[2]))
+            raise ValueError("".join(entry[2]))
     return _softmax(*args, **kwargs)
 '''
 
