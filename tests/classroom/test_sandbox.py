@@ -107,12 +107,19 @@ def new_course(root: Path) -> Course:
     return Course(root)
 
 
-def feedback(course: Course) -> dict[str, str]:
-    proc = subprocess.run(course.nbgrader("generate_feedback", ASSIGNMENT), cwd=REPO,
-                          env=environ(), capture_output=True, text=True, timeout=600)
+def feedback(course: Course, *options: str, folder: str = "feedback") -> dict[str, str]:
+    proc = subprocess.run(course.nbgrader("generate_feedback", ASSIGNMENT, *options,
+                                          f"--CourseDirectory.feedback_directory={folder}"),
+                          cwd=REPO, env=environ(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return {p.parent.parent.name: p.read_text()
-            for p in course.dir("feedback").glob(f"*/{ASSIGNMENT}/*.html")}
+            for p in (course.root / folder).glob(f"*/{ASSIGNMENT}/*.html")}
+
+
+# The feedback pipeline before GraderWrittenOnly (nbgrader_config.py without it).
+BEFORE = ("--GenerateFeedback.preprocessors=['nbgrader.preprocessors.GetGrades', "
+          "'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor', "
+          "'grader.feedback.FindingsFeedback']")
 
 
 def tree_digest(folder: Path) -> str:
@@ -157,6 +164,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 [ASSIGNMENT])
             out["courses"][way] = course
             out["feedback"][way] = feedback(course)
+        out["feedback"]["before"] = feedback(out["courses"]["unsandboxed"], BEFORE,
+                                             folder="feedback_before")
     finally:
         listener.close()
         (REPO / "grader" / "escaped.py").unlink(missing_ok=True)
@@ -257,6 +266,22 @@ def test_honest_feedback_is_the_same_as_without_the_sandbox(graded) -> None:
     caged, free = graded["feedback"]["forked"], graded["feedback"]["unsandboxed"]
     for student in HONEST:
         assert _visible(caged[student]) == _visible(free[student]), student
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    words = iter(long)
+    return all(any(word == other for other in words) for word in short)
+
+
+def test_honest_feedback_only_loses_outputs_against_the_old_pipeline(graded) -> None:
+    """Feedback as before GraderWrittenOnly, minus what it strips: every word the new page
+    shows, the old one showed, in the same order; the verdicts are all still there."""
+    new, old = graded["feedback"]["unsandboxed"], graded["feedback"]["before"]
+    for student in HONEST:
+        now, then = _visible(new[student]).split(), _visible(old[student]).split()
+        assert _is_subsequence(now, then), student
+        for mark in ("✅", "❌", "hidden checks found"):
+            assert _visible(new[student]).count(mark) == _visible(old[student]).count(mark)
 
 
 def test_unsandboxed_runs_say_so(graded) -> None:
