@@ -41,6 +41,7 @@ from grader.core.paths import REPO
 
 NAME = "grader-sandbox-provisioner"
 ENV = "GRADER_SANDBOX"
+SCRATCH_ENV = "GRADER_SANDBOX_SCRATCH"  # where a grading run's kernels make their scratch folders
 ON, OFF = "cage", "off"
 CAGE_SCRIPT = pathlib.Path(sandboxcage.__file__)
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent  # grader/
@@ -146,7 +147,7 @@ def _connection_file(cmd: list[str]) -> str | None:
 def prepare(cmd: list[str], env: dict[str, str], cwd: str) -> Kernel:
     """The kernel as it runs in its sandbox: a new scratch folder with a copy of `cwd`, the
     connection file copied in, HOME and TMPDIR there; unchanged when the sandbox is off."""
-    env = {k: v for k, v in env.items() if k != ENV}
+    env = {k: v for k, v in env.items() if k not in (ENV, SCRATCH_ENV)}
     if not enabled():
         return Kernel(cmd, env, cwd)
     connection = _connection_file(cmd)
@@ -155,7 +156,8 @@ def prepare(cmd: list[str], env: dict[str, str], cwd: str) -> Kernel:
     info = json.loads(pathlib.Path(connection).read_text())
     if info.get("transport", "tcp") != "tcp":
         raise RuntimeError(f"the sandbox allows the kernel TCP only, not {info['transport']}")
-    scratch = pathlib.Path(tempfile.mkdtemp(prefix="grader-kernel-"))
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="grader-kernel-",
+                                            dir=os.environ.get(SCRATCH_ENV) or None))
     shutil.copytree(cwd, scratch, dirs_exist_ok=True, symlinks=True)
     scratch.chmod(0o700)  # copytree gave it the mode of cwd
     for folder in (".home", ".tmp"):
@@ -217,15 +219,19 @@ def required(sandboxed: bool) -> Iterator[None]:
         raise SystemExit(f"error: student code cannot be sandboxed here: {reason}. Grading "
                          f"without a sandbox lets it read solutions/ and change gradebook.db; "
                          f"to accept that, pass {RISK_FLAG}")
-    before = os.environ.get(ENV)
-    os.environ.update(environ(sandboxed))
+    before = {key: os.environ.get(key) for key in (ENV, SCRATCH_ENV)}
+    base = tempfile.mkdtemp(prefix="grader-kernels-")  # removed even when a run is killed
+    os.chmod(base, 0o711)  # the kernels (nobody, under root) may pass, not list
+    os.environ.update({**environ(sandboxed), SCRATCH_ENV: base})
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = before
+        shutil.rmtree(base, ignore_errors=True)
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def require_everywhere(reasons: dict[str, str | None]) -> None:
