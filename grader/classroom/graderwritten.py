@@ -67,15 +67,23 @@ def grader_lines() -> set[str]:
     return lines
 
 
+def leaks(text: str, forbidden: set[str], own: set[str]) -> bool:
+    """Whether `text`, whitespace collapsed (a wrapped message is whole again), holds a
+    forbidden line that the cell's own visible source does not show."""
+    flat = _words(text)
+    return any(bad in flat for bad in forbidden if bad not in own)
+
+
 def scrub(text: str, forbidden: set[str], own: set[str]) -> str:
-    """`text` without the lines that contain a forbidden line (unless the cell shows it)."""
-    kept = []
+    """`text` without the units that leak: a bullet ("  • ...") with the lines indented under
+    it counts as one unit, any other line as one."""
+    units: list[str] = []
     for line in text.splitlines(keepends=True):
-        flat = _words(line)
-        if flat and flat not in own and any(bad in flat for bad in forbidden if bad not in own):
-            continue
-        kept.append(line)
-    return "".join(kept)
+        if units and line.startswith("    ") and units[-1].lstrip().startswith("•"):
+            units[-1] += line
+        else:
+            units.append(line)
+    return "".join(unit for unit in units if not leaks(unit, forbidden, own))
 
 
 def verdict_text(text: str) -> str:
@@ -107,7 +115,8 @@ def plain_error(output: NotebookNode) -> NotebookNode:
 
 
 def _findings_error(output: NotebookNode, forbidden: set[str], own: set[str]) -> NotebookNode:
-    findings = [(code, " ".join(scrub(message.replace("; ", ";\n"), forbidden, own).split()))
+    withheld = "(message withheld: it quoted code the student must not see)"
+    findings = [(code, withheld if leaks(message, forbidden, own) else message)
                 for code, message in raised_findings(str(output.get("evalue", "")))]
     evalue = "; ".join(f"[{code}] {message}" for code, message in findings)
     return from_dict({"output_type": "error", "ename": GRADING_FAILED, "evalue": evalue,

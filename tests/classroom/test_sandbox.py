@@ -53,7 +53,8 @@ import linecache
 print(open({grading!r}).read())
 _softmax = softmax
 def softmax(*args, **kwargs):
-    for name, entry in list(linecache.cache.items()):
+    cells = {**linecache.cache, **getattr(linecache, "_ipython_cache", {})}
+    for name, entry in cells.items():
         if len(entry) > 2 and "HIDDEN" in "".join(entry[2]):
             print("".join(entry[2]))
             raise ValueError("".join(entry[2]))
@@ -239,8 +240,8 @@ def test_no_feedback_holds_a_hidden_test_or_grader_source_line(graded, way: str)
     assert "escape_leak" in pages and len(pages) == len(HONEST) + 6
     secrets = _secret_lines()
     for student, page in pages.items():
-        text = html.unescape(page)
-        found = sorted(line for line in secrets if line in text or html.escape(line) in page)
+        text = _visible(page)  # whitespace collapsed: a wrapped line is whole again
+        found = sorted(line for line in secrets if line in text)
         assert not found, (student, found[:3])
 
 
