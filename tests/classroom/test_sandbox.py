@@ -53,7 +53,8 @@ import linecache
 print(open({grading!r}).read())
 _softmax = softmax
 def softmax(*args, **kwargs):
-    cells = {**linecache.cache, **getattr(linecache, "_ipython_cache", {})}
+    cells = dict(linecache.cache)
+    cells.update(getattr(linecache, "_ipython_cache", dict()))
     for name, entry in cells.items():
         if len(entry) > 2 and "HIDDEN" in "".join(entry[2]):
             print("".join(entry[2]))
