@@ -49,16 +49,15 @@ def _try(what, action):
 '''
 
 LEAK = '''
-import linecache
+import inspect, linecache
 print(open({grading!r}).read())
 _softmax = softmax
 def softmax(*args, **kwargs):
-    cells = dict(linecache.cache)
-    cells.update(getattr(linecache, "_ipython_cache", dict()))
-    for name, entry in cells.items():
-        if len(entry) > 2 and "HIDDEN" in "".join(entry[2]):
-            print("".join(entry[2]))
-            raise ValueError("".join(entry[2]))
+    for frame in inspect.stack():
+        text = "".join(linecache.getlines(frame.filename))
+        if "HIDDEN" in text:
+            print(text)
+            raise ValueError(text)
     return _softmax(*args, **kwargs)
 '''
 
