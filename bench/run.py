@@ -100,10 +100,13 @@ def _execute_seconds(path: Path) -> float:
 
 
 def _autograde_seconds(root: Path, assignment: str, jobs: int, students: list[str],
-                       stock: bool = False) -> float:
+                       stock: bool = False, sandboxed: bool = True) -> float:
+    from grader.classroom.sandbox import RISK_FLAG
+
     cmd = [sys.executable, "-m", "grader.autograde", assignment, "--root", str(root),
            "--jobs", str(jobs), "--force", "--students", ",".join(students)]
     cmd += ["--stock-kernels"] if stock else []
+    cmd += [] if sandboxed else [RISK_FLAG]
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
     return time.perf_counter() - start
@@ -242,13 +245,68 @@ def bench_forked() -> list[Row]:
     ]
 
 
+def _cage_seconds(repeat: int = 30) -> tuple[float, float]:
+    """Median seconds of fork + exit in a child, without and with the cage applied."""
+    import tempfile
+
+    from grader.classroom import sandbox, sandboxcage
+
+    def forked(action) -> float:
+        start = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                action()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        return time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = sandbox.spec(scratch, [50000 + i for i in range(5)])
+        bare = statistics.median(forked(lambda: None) for _ in range(repeat))
+        caged = statistics.median(forked(lambda: sandboxcage.apply(spec))
+                                  for _ in range(repeat))
+    return bare, caged
+
+
+def bench_sandbox() -> list[Row]:
+    """The sandbox's cost: applying the cage in a forked child, and per student when grading
+    (04, 4 students, --jobs 1), caged vs not, forked and stock kernels."""
+    import tempfile
+
+    bare, caged = _cage_seconds()
+    rows: list[Row] = [("fork + exit, cage applied in the child", f"{caged * 1000:.2f} ms",
+                        f"without the cage {bare * 1000:.2f} ms: the cage costs "
+                        f"{(caged - bare) * 1000:.2f} ms")]
+    assignment, n = "04_cross_entropy", len(FORK_CLASS)
+    figures: dict[tuple[str, bool], tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        course = _sample_course(Path(tmp), FORK_CLASS, assignment)
+        for stock in (False, True):
+            for sandboxed in (False, True):
+                total = _autograde_seconds(Path(tmp), assignment, 1, FORK_CLASS, stock=stock,
+                                           sandboxed=sandboxed)
+                fixed = statistics.median(_overheads(course, assignment) or [float("nan")])
+                key = ("stock" if stock else "forked", sandboxed)
+                best = figures.get(key, (float("inf"), float("inf")))
+                figures[key] = (min(best[0], total), min(best[1], fixed))
+    for way in ("forked", "stock"):
+        (free_total, free_fixed), (cage_total, cage_fixed) = figures[way, False], figures[way, True]
+        rows.append((f"per-student fixed cost, {way}, sandboxed", f"{cage_fixed:.2f} s",
+                     f"unsandboxed {free_fixed:.2f} s ({cage_fixed / free_fixed:.2f}x); "
+                     f"whole run x{n}: {cage_total:.1f} s vs {free_total:.1f} s "
+                     f"({cage_total / free_total:.2f}x)"))
+    return rows
+
+
 def _overheads(course, assignment: str) -> list[float]:
     """Per student: seconds the parent waited for the student (status) minus in-kernel time."""
     from grader.classroom.status import load_status
 
     status = load_status(course, assignment)
     return [status[s]["seconds"] - _execution_span(course.notebook("autograded", assignment, s))
-            for s in FORK_CLASS]
+            for s in FORK_CLASS if course.notebook("autograded", assignment, s).is_file()]
 
 
 def bench_class_all() -> list[Row]:
@@ -368,6 +426,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "forked": bench_forked,
     "class": bench_class_all,
     "loaders": bench_loaders,
+    "sandbox": bench_sandbox,
     "notebooks": bench_notebooks,
 }
 

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import sample_class  # noqa: E402
+from grader.classroom import sample_class  # noqa: E402
 from grader.classroom import similarity, similarity_class  # noqa: E402
 from grader.classroom.course import Course  # noqa: E402
 

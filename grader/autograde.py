@@ -33,6 +33,7 @@ import os
 import signal
 import time
 
+from grader.classroom import sandbox
 from grader.classroom.course import Course, CourseError
 from grader.classroom.grading import Settings, format_table, run
 from grader.classroom.status import status_path
@@ -59,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
                    help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
                         "tcp://10.0.0.5:8786 (the course directory must be on a filesystem "
                         "the workers share); --jobs is then ignored")
+    p.add_argument(sandbox.RISK_FLAG, action="store_true",
+                   help="grade even where student code cannot be sandboxed (no Landlock): it "
+                        "then runs as you, and can read solutions/ and change gradebook.db")
     return p
 
 
@@ -70,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(Course(args.root), jobs=max(1, args.jobs), timeout=args.timeout,
                         memory_gib=args.memory_gib, wall=args.wall,
                         rlimit_data=not gpu_visible(), force=args.force,
-                        dask=args.dask, stock_kernels=args.stock_kernels)
+                        dask=args.dask, stock_kernels=args.stock_kernels,
+                        sandbox=not args.unsandboxed_students_can_read_solutions)
     start = time.monotonic()
     try:
         results = run(settings, assignments, commandline.ids(args.students))
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     for assignment in assignments:
         print("\n" + format_table(settings.course, assignment, results[assignment],
                                   settings.jobs))
+        print(sandbox.describe(settings.sandbox))
     print(f"\nwall time {time.monotonic() - start:.1f} s with {settings.jobs} worker(s); "
           f"status in {status_path(settings.course, assignments[0]).parent}/")
     failed = any(r.outcome == "failed" for by_student in results.values()

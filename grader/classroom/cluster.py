@@ -24,6 +24,7 @@ from pathlib import Path
 
 from distributed import Client, as_completed, get_worker
 
+from grader.classroom import sandbox
 from grader.classroom.course import REPO, CourseError
 from grader.classroom.jobs import Job, Results, Settings, autograde_argv, job_environ
 from grader.classroom.results import collect
@@ -37,7 +38,8 @@ def grade_on_worker(settings: Settings, job: Job, template: Path) -> RunOutcome:
     job.db.write_bytes(template.read_bytes())
     limit = int(settings.memory_gib * 2**30)
     request = {"argv": autograde_argv(settings, job), "cwd": str(REPO), "log": str(job.log),
-               "env": job_environ(get_worker().state.nthreads),
+               "env": {**job_environ(get_worker().state.nthreads),
+                       **sandbox.environ(settings.sandbox)},
                "data_bytes": limit if settings.rlimit_data else 0}
     proc = subprocess.Popen([sys.executable, "-m", "grader.classroom.nbgrader_job"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -78,6 +80,8 @@ def run_on_cluster(settings: Settings, jobs: list[Job], results: Results, templa
     """Grade the jobs on the cluster at settings.dask; merge each result as it comes back."""
     with Client(settings.dask, timeout=CONNECT_SECONDS) as client:
         require_shared(client, [settings.course.root, template.parent])
+        if settings.sandbox:  # every worker must cage its kernels, or nothing is graded
+            sandbox.require_everywhere(client.run(sandbox.unavailable))
         futures = {client.submit(grade_on_worker, settings, job, template, pure=False,
                                  retries=1, key=f"autograde-{job.assignment}-{job.student}"): job
                    for job in jobs}

@@ -39,6 +39,8 @@ from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from grader.classroom import sandbox
+
 NAME = "grader-forking-provisioner"
 MEMORY_ENV = "GRADER_KERNEL_DATA_BYTES"
 TEMPLATE_SCRIPT = pathlib.Path(__file__).with_name("forktemplate.py")
@@ -183,7 +185,8 @@ def _limit_data(limit: int) -> None:  # in a stock kernel, between fork and exec
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def fork_kernel(cmd: list[str], env: dict[str, str], cwd: str, data_bytes: int) -> ForkedKernel:
+def fork_kernel(cmd: list[str], env: dict[str, str], cwd: str, data_bytes: int,
+                cage: dict | None = None) -> ForkedKernel:
     """Fork `cmd` (python [flags] -m ipykernel_launcher ARGS) from the template."""
     if "-m" not in cmd or cmd[0] != sys.executable:
         raise ForkUnavailable(f"the kernel command is not this interpreter's -m: {cmd[:3]}")
@@ -201,14 +204,15 @@ def fork_kernel(cmd: list[str], env: dict[str, str], cwd: str, data_bytes: int) 
     os.close(write)
     try:
         reply = template.request({"op": "fork", "argv": cmd[at + 2:], "orig_argv": cmd,
-                                  "env": env, "cwd": cwd, "data_bytes": data_bytes},
+                                  "env": env, "cwd": cwd, "data_bytes": data_bytes,
+                                  "cage": cage},
                                  [read, 1, 2])
     finally:
         os.close(read)
     return ForkedKernel(template, reply["pid"])
 
 
-class ForkingProvisioner(LocalProvisioner):
+class ForkingProvisioner(sandbox.SandboxProvisioner):
     """LocalProvisioner whose kernels are forked from the template (stock when they cannot be)."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
@@ -222,8 +226,11 @@ class ForkingProvisioner(LocalProvisioner):
                            if k not in ("env", "cwd") and v is not None)
             if extra:
                 raise ForkUnavailable(f"launch options {extra} are not supported")
-            process = fork_kernel(cmd, env, cwd, data_bytes)
+            self.kernel = sandbox.prepare(cmd, env, cwd)  # scratch and cage, when sandboxed
+            process = fork_kernel(*(getattr(self.kernel, k) for k in ("cmd", "env", "cwd")),
+                                  data_bytes, self.kernel.cage)
         except ForkUnavailable as exc:
+            sandbox.discard(self.kernel)
             self.log.warning("%s: starting a stock kernel: %s", NAME, exc)
             if data_bytes:
                 kwargs["preexec_fn"] = functools.partial(_limit_data, data_bytes)
@@ -231,7 +238,7 @@ class ForkingProvisioner(LocalProvisioner):
             _announce(self.pid)
             return info
         self.process, self.pid, self.pgid = process, process.pid, process.pid
-        self.cwd = cwd
+        self.cwd = self.kernel.cwd
         _announce(process.pid)
         return self.connection_info
 

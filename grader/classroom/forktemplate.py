@@ -39,6 +39,7 @@ START_SIGNALS = {sig: signal.getsignal(sig) for sig in signal.valid_signals()}
 MAX_MESSAGE = 1 << 20
 _PR_SET_PDEATHSIG = 1
 LAUNCHER = ""  # ipykernel_launcher.py, what sys.argv[0] names in a kernel
+CAGE = None  # grader/classroom/sandboxcage.py, loaded by path (never put in sys.modules)
 
 
 def preload() -> list[str]:
@@ -96,6 +97,8 @@ def become_kernel(request: dict, fds: list[int]) -> int:
         limit = request["data_bytes"]
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     os.chdir(request["cwd"])
+    if request.get("cage"):  # the student's sandbox, before anything of theirs runs
+        CAGE.apply(request["cage"])
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = [LAUNCHER, *request["argv"]]
@@ -167,6 +170,7 @@ def serve(sock: socket.socket) -> None:
             return
         request = json.loads(data)
         _reap(exits)
+        CAGE.end_strays(children - set(exits))  # what a finished kernel left running
         try:
             if request["op"] == "fork":
                 reply = _fork(sock, request, fds)
@@ -187,6 +191,17 @@ def serve(sock: socket.socket) -> None:
         _send(sock, reply)
 
 
+def _load_cage() -> types.ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_grader_sandboxcage", os.path.join(os.path.dirname(__file__), "sandboxcage.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.become_subreaper()
+    return module
+
+
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     parent = int(sys.argv[2])
@@ -199,6 +214,8 @@ def main() -> None:
         problems = preload()
     except Exception as exc:  # noqa: BLE001
         problems = [f"preloading failed: {type(exc).__name__}: {exc}"]
+    global CAGE
+    CAGE = _load_cage()
     gc.freeze()  # what was imported stays untouched by the collector: pages stay shared
     _send(sock, {"ready": True, "pid": os.getpid(), "problems": problems})
     if not problems:

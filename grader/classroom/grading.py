@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from grader.classroom import gradebook_sync
+from grader.classroom import gradebook_sync, sandbox
 from grader.classroom.course import Course, CourseError, use_venv_path
 from grader.classroom.jobs import Job, Results, Settings, submitted_students
 from grader.classroom.status import (
@@ -85,7 +85,8 @@ def run(settings: Settings, assignments: list[str],
 
     def save(assignment: str) -> None:
         write_status(course, assignment, results[assignment],
-                     {"jobs": settings.jobs, "wall_seconds": round(time.monotonic() - start, 1)})
+                     {"jobs": settings.jobs, "wall_seconds": round(time.monotonic() - start, 1),
+                      "sandbox": sandbox.describe(settings.sandbox)})
 
     # Private gradebooks go where every grading process can reach them: on a cluster, the
     # course directory (a shared filesystem); locally, the system's temporary directory.
@@ -94,7 +95,8 @@ def run(settings: Settings, assignments: list[str],
         from grader.classroom.cluster import run_on_cluster as runner  # imports distributed
     else:
         from grader.classroom.pool import run_pool as runner
-    with (course_lock(course),
+    with (sandbox.required(settings.sandbox),  # refuses when it cannot be had
+          course_lock(course),
           tempfile.TemporaryDirectory(prefix="autograde-", dir=scratch) as tmp):
         jobs: list[Job] = []
         for assignment in assignments:

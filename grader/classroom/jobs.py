@@ -27,6 +27,7 @@ class Settings:
     force: bool = False
     dask: str | None = None  # a Dask scheduler's address: grade there instead of a local pool
     stock_kernels: bool = False  # one nbgrader process and a stock kernel per student
+    sandbox: bool = True  # False: student code runs unconfined (the instructor took the risk)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.apps.nbgraderapp import NbGraderApp
 
-from grader.classroom import forkkernel
+from grader.classroom import forkkernel, sandbox
 from grader.core.limits import apply_in_child
 
 
@@ -47,7 +47,12 @@ def run(argv: list[str], *, cwd: Path, log: Path, env: dict[str, str], data_byte
     os.environ.clear()
     os.environ.update(env)  # the kernel nbgrader starts inherits this environment
     sys.argv = ["nbgrader", *argv]
-    NbGraderApp.launch_instance(argv)
+    sandbox.use_by_default()  # a stock kernel, caged when the run is sandboxed
+    sandbox.sandboxcage.become_subreaper()
+    try:
+        NbGraderApp.launch_instance(argv)
+    finally:
+        sandbox.sandboxcage.end_strays(set())  # what the kernel left running
 
 
 def _handlers() -> dict[str, list[logging.Handler]]:

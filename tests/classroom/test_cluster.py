@@ -1,5 +1,7 @@
 """Grading through a real Dask cluster: a scheduler and two workers, each its own process on
-127.0.0.1, grade a small class; the grades equal a serial local run, student by student."""
+127.0.0.1, grade a small class; the grades equal a serial local run, student by student, and
+the kernels on the workers are sandboxed like local ones (a student's attempts to read the
+course fail)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from test_instructor import ASSIGNMENT, cell_scores, make_course
+from test_sandbox import PRELUDE, escapes, first_solution_text, hostile_student, write_class
 
 from grader.classroom import gradebook_sync
-from grader.classroom.course import environ
+from grader.classroom.course import CourseError, environ
 from grader.classroom.grading import Settings, run
 
 distributed = pytest.importorskip("distributed")
@@ -62,14 +65,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_cluster_grades_like_a_serial_run(cluster: str, tmp_path: Path) -> None:
     on_cluster = make_course(tmp_path / "cluster", STUDENTS)
+    reads = escapes(on_cluster, 9, victim="correct")["escape_read"]
+    write_class(on_cluster, {"escape_read": hostile_student(PRELUDE + "\n".join(reads))})
     done = subprocess.run([sys.executable, "-m", "grader.autograde", ASSIGNMENT, "--root",
                            str(on_cluster.root), "--dask", cluster, "--timeout", "30"],
                           env=environ(), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "[3/3]" in done.stdout, done.stdout  # progress lines, as with --jobs
+    assert "[4/4]" in done.stdout, done.stdout  # progress lines, as with --jobs
+    assert "sandboxed: each kernel caged" in done.stdout, done.stdout
     serial = make_course(tmp_path / "serial", STUDENTS)
     run(Settings(serial, jobs=1, timeout=30), [ASSIGNMENT])
     scores = gradebook_sync.scores(on_cluster.db_url, ASSIGNMENT)
+    printed = first_solution_text(on_cluster, "escape_read")
+    assert printed.count("BLOCKED") == len(reads) and "ESCAPED" not in printed, printed
+    del scores["escape_read"]
     assert scores == gradebook_sync.scores(serial.db_url, ASSIGNMENT)
     for student in STUDENTS:
         assert cell_scores(on_cluster, student) == cell_scores(serial, student), student
@@ -84,5 +93,5 @@ def test_workers_that_cannot_see_the_course_stop_the_run(cluster: str, tmp_path:
 
     with distributed.Client(cluster, timeout=30) as client:
         require_shared(client, [tmp_path])  # visible: nothing raised
-        with pytest.raises(SystemExit, match="/no/such/course"):
+        with pytest.raises(CourseError, match="/no/such/course"):
             require_shared(client, [Path("/no/such/course")])

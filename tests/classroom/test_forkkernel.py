@@ -227,3 +227,40 @@ def test_a_kernel_with_other_start_up_settings_falls_back_to_stock(
     assert report["preloaded"] is False  # a stock kernel
     assert report["threads"] == threads
     assert "starting a stock kernel" in caplog.text and "OMP_NUM_THREADS" in caplog.text
+
+
+# --------------------------------------------------- the same, inside the sandbox
+
+@pytest.fixture(scope="module")
+def caged_probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, list]]:
+    """The probe in a caged stock kernel and a caged forked one (GRADER_SANDBOX=cage)."""
+    from grader.classroom import sandbox
+
+    if reason := sandbox.unavailable():
+        pytest.skip(f"no sandbox here: {reason}")
+    cwd = tmp_path_factory.mktemp("caged-probe")
+    saved = dict(os.environ)
+    os.environ.update(environ({"NBGRADER_EXECUTION": "autograde", sandbox.ENV: sandbox.ON}))
+    try:
+        return {"stock": run_probe(cwd, sandbox.NAME), "forked": run_probe(cwd, forkkernel.NAME)}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forkkernel.stop_template()
+
+
+@pytest.mark.parametrize("key", [key for key in SAME if key != "cwd"])
+def test_caged_kernels_see_the_same_process_stock_or_forked(caged_probes, key: str) -> None:
+    assert caged_probes["forked"][0][key] == caged_probes["stock"][0][key]
+
+
+def test_caged_kernels_work_in_scratch_folders_of_their_own(caged_probes) -> None:
+    import tempfile
+
+    folders = [caged_probes[way][0]["cwd"] for way in ("stock", "forked")]
+    assert folders[0] != folders[1]
+    for folder in folders:
+        assert folder.startswith(os.path.join(tempfile.gettempdir(), "grader-kernel-"))
+        assert not os.path.exists(folder)  # removed with its kernel
+    assert caged_probes["forked"][0]["preloaded"] and not caged_probes["stock"][0]["preloaded"]
+    assert caged_probes["forked"][1] == caged_probes["stock"][1] == [1, 2, 3]
