@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.classroom import sample_class  # noqa: E402
-from grader.classroom import similarity, similarity_class  # noqa: E402
+from grader.classroom import (  # noqa: E402
+    sample_class,  # noqa: E402
+    similarity,
+    similarity_class,
+)
 from grader.classroom.course import Course  # noqa: E402
 
 AUTHORS = ROOT / "tests" / "fixtures" / "similarity"

@@ -26,8 +26,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader.classroom import sample_class
-from grader.classroom import gradebook_sync, graderwritten, sandbox
+from grader.classroom import gradebook_sync, graderwritten, sample_class, sandbox
 from grader.classroom.course import REPO, Course, CourseError, environ
 from grader.classroom.grading import Settings, run
 
