@@ -9,7 +9,8 @@ only what the grader itself writes:
   the line it stopped at; its message and traceback are the student's own text;
 - test cells: the verdict blocks check() and grade() print ("✅ name: ... passed.", "❌ name:
   the ... found N problems:" and the lines indented under it, the "(note: ...)" line), and a
-  GradingFailed error's findings whose code is one of the grader's codes; nothing else;
+  GradingFailed error's structured findings line (grader.classroom.verdicts reads it), whose
+  codes must all be the grader's codes; nothing else;
 - then, in whatever is left, any line that holds a line of a hidden test of this notebook or of
   the instructor's grader source (grader/ outside the student kit) is removed.
 
@@ -26,7 +27,11 @@ from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.classroom.verdicts import GRADING_FAILED, raised_findings
+from grader.classroom.verdicts import decode_findings
+from grader.core.findings import Finding
+from grader.core.report import GradingFailed, findings_line
+
+GRADING_FAILED = GradingFailed.__name__
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS",
                      re.MULTILINE | re.DOTALL)
@@ -115,12 +120,13 @@ def plain_error(output: NotebookNode) -> NotebookNode:
 
 
 def _findings_error(output: NotebookNode, forbidden: set[str], own: set[str]) -> NotebookNode:
+    """A GradingFailed error rebuilt from its structured findings line alone (the verdict text
+    above it is dropped), each message withheld when it quotes what the student must not see."""
     withheld = "(message withheld: it quoted code the student must not see)"
-    findings = [(code, withheld if leaks(message, forbidden, own) else message)
-                for code, message in raised_findings(str(output.get("evalue", "")))]
-    evalue = "; ".join(f"[{code}] {message}" for code, message in findings)
-    return from_dict({"output_type": "error", "ename": GRADING_FAILED, "evalue": evalue,
-                      "traceback": []})
+    findings = [Finding(f.code, withheld if leaks(f.message, forbidden, own) else f.message)
+                for f in decode_findings(str(output.get("evalue", "")))]
+    return from_dict({"output_type": "error", "ename": GRADING_FAILED,
+                      "evalue": findings_line(findings), "traceback": []})
 
 
 def grader_outputs(outputs: list[NotebookNode], test_cell: bool, forbidden: set[str],
@@ -130,7 +136,7 @@ def grader_outputs(outputs: list[NotebookNode], test_cell: bool, forbidden: set[
     for output in outputs:
         if output.output_type == "error":
             grading = test_cell and output.get("ename") == GRADING_FAILED
-            if grading and raised_findings(str(output.get("evalue", ""))):
+            if grading and decode_findings(str(output.get("evalue", ""))):
                 kept.append(_findings_error(output, forbidden, own))
             else:
                 kept.append(plain_error(output))

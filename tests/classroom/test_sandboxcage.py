@@ -16,6 +16,9 @@ import pytest
 from conftest import ROOT
 
 from grader.classroom import graderwritten, sandbox, sandboxcage
+from grader.classroom.verdicts import decode_findings
+from grader.core.findings import Code, Finding
+from grader.core.report import findings_line
 
 ABI = sandboxcage.landlock_abi()
 
@@ -117,9 +120,10 @@ def _notebook() -> nbformat.NotebookNode:
                "stray text\n")
     test.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=verdict),
-        nbformat.v4.new_output("error", ename="GradingFailed",
-                               evalue=f"[UNSTABLE_NUMERICS] overflow; [NOT_A_CODE] {HIDDEN}",
-                               traceback=[HIDDEN])]
+        nbformat.v4.new_output("error", ename="GradingFailed", traceback=[HIDDEN], evalue=(
+            f"the hidden checks found: {HIDDEN}\n" + findings_line([
+                Finding(Code.UNSTABLE_NUMERICS, "overflow"),
+                Finding(Code.WRONG_VALUE, f"the value quotes {HIDDEN}")])))]
     return nbformat.v4.new_notebook(cells=[solution, test])
 
 
@@ -134,7 +138,9 @@ def test_feedback_keeps_only_the_graders_verdicts() -> None:
                            "❌ softmax: the hidden checks found 1 problem:\n"
                            "  • UNSTABLE_NUMERICS: overflow for large logits\n")
     assert error.ename == "GradingFailed" and HIDDEN not in error.evalue
-    assert error.evalue.startswith("[UNSTABLE_NUMERICS] (message withheld")
+    assert [(f.code, f.message) for f in decode_findings(error.evalue)] == [
+        (Code.UNSTABLE_NUMERICS, "overflow"),
+        (Code.WRONG_VALUE, "(message withheld: it quoted code the student must not see)")]
     assert error.traceback == []
     assert HIDDEN not in json.dumps([cell.outputs for cell in nb.cells])
 
