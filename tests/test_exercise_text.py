@@ -36,3 +36,31 @@ def test_refused_functions_are_named_in_the_exercise(assignment, task) -> None:
     text = exercise_text(assignment, task.name)
     unnamed = [name for name in task.check.refuses if f"`{name}`" not in text]
     assert not unnamed, f"{task.id}: the exercise text does not name {unnamed}"
+
+
+def test_the_accuracy_target_table_is_the_graders_rule() -> None:
+    """05's table of allowed mistakes holds the numbers `mnist.model` judges by."""
+    from grader.tasks.mnist import allowed_mistakes
+
+    notebook = ROOT / "solutions" / "05_mnist_classifier" / "05_mnist_classifier.ipynb"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    text = next(t for t in ("".join(c["source"]) for c in cells) if "reach 97 % test accuracy" in t)
+    rows = re.findall(r"^\| ([\d,]+) \([^)]*\) \| (\d+) \| ([\d.]+) % \|$", text, re.MULTILINE)
+    assert len(rows) == 2, text
+    for images, allowed, lowest in rows:
+        n = int(images.replace(",", ""))
+        assert int(allowed) == allowed_mistakes(n)
+        assert float(lowest) == pytest.approx(100 * (1 - allowed_mistakes(n) / n), abs=0.005)
+
+
+def test_the_margin_lets_a_model_at_the_target_pass_nearly_always() -> None:
+    """At most 3 in 100 test sets of 1,000 make a model of true accuracy 97% fail (binomial)."""
+    import math
+
+    from grader.tasks.mnist import allowed_mistakes
+
+    n, miss = 1000, 0.03
+    fail = sum(math.comb(n, k) * miss**k * (1 - miss) ** (n - k)
+               for k in range(allowed_mistakes(n) + 1, n + 1))
+    assert 0.005 < fail < 0.035
+    assert allowed_mistakes(n) < 2 * n * miss  # still a target: 93% does not pass
