@@ -58,13 +58,17 @@ $(MATHJAX_CONFIG): $(STAMP)
 	@cp $@ $(ETC)/jupyter_nbconvert_config.json
 
 # The student's Lab leaves out nbgrader's instructor tools (Formgrader, Create Assignment, the
-# course list): a config folder first on JUPYTER_CONFIG_PATH turns off their Lab plugins and
-# server extensions. `make instructor` opens the Lab with everything.
+# course list) and the Assignment List, which needs an exchange that a local Lab does not have
+# (on a JupyterHub with an exchange it belongs); the Nbgrader menu, left empty, goes too (Validate
+# is a notebook toolbar button). A config folder first on JUPYTER_CONFIG_PATH turns off their Lab
+# plugins and server extensions. `make instructor` opens the Lab with everything.
 STUDENT_CONFIG := $(VENV)/etc/student-lab
 STUDENT_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, \
-  "@jupyter/nbgrader:create-assignment": true, "@jupyter/nbgrader:course-list": true}}
+  "@jupyter/nbgrader:create-assignment": true, "@jupyter/nbgrader:course-list": true, \
+  "@jupyter/nbgrader:assignment-list": true, "@jupyter/nbgrader:menu": true}}
 STUDENT_SERVER_CONFIG := {"ServerApp": {"jpserver_extensions": { \
-  "nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false}}}
+  "nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false, \
+  "nbgrader.server_extensions.assignment_list": false}}}
 
 $(STUDENT_CONFIG)/labconfig/page_config.json: Makefile $(STAMP)
 	@mkdir -p $(dir $@)

@@ -19,6 +19,8 @@ from conftest import ROOT
 
 INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                       "@jupyter/nbgrader:course-list")
+# No exchange outside a JupyterHub, and without these lists the Nbgrader menu would be empty.
+EXCHANGE_PLUGINS = ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu")
 
 
 def _free_port() -> int:
@@ -72,9 +74,10 @@ def test_make_lab_serves_the_student_notebooks_without_instructor_tools() -> Non
         names = {item["name"] for item in listing["content"]}
         assert {"01_nn_module", "05_mnist_classifier"} <= names
         disabled = _page_config(base).get("disabledExtensions", [])
-        assert set(INSTRUCTOR_PLUGINS) <= set(disabled)
+        assert set(INSTRUCTOR_PLUGINS) | set(EXCHANGE_PLUGINS) <= set(disabled)
         assert "@jupyter/nbgrader:validate-assignment" not in disabled  # Validate stays
         assert _get(f"{base}/formgrader")[0] == 404
+        assert _get(f"{base}/assignments")[0] == 404  # the assignment list's server side is off
         status, body = _get(f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin")
         saved = json.loads(body)["schema"]["properties"]["saveState"]  # overrides set defaults
         assert status == 200 and saved["default"] is True            # the package ships False

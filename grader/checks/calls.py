@@ -83,4 +83,5 @@ def from_the_formula(check: Callable[[Any, Context], list[Finding]], watched: Ma
 
     checked.__doc__ = f"{check.__doc__}\n\nBUILTIN_USED: see grader.checks.calls.builtin_used."
     checked.__name__ = check.__name__
+    checked.refuses = tuple(watched.values())  # the exercise text names each (tests hold it)
     return checked

@@ -42,8 +42,8 @@ STUDENT_TOP_LEVEL = frozenset({"grader", "grader.data"})
 NEVER_SHIPPED = ("grader.classroom",)
 # Distributions the notebooks and the student grader import (the versions come from the course's
 # pyproject.toml); jupyterlab runs the notebooks.
-# nbgrader: its Validate button and assignment list (the instructor tools are turned off in the
-# kit's Lab); ipywidgets: the explorers in 03 and 04.
+# nbgrader: its Validate button (the instructor tools and the Assignment List are turned off in
+# the kit's Lab); ipywidgets: the explorers in 03 and 04.
 STUDENT_REQUIREMENTS = ("torch", "torchvision", "jupyterlab", "nbgrader", "ipython", "ipywidgets",
                         "matplotlib", "tqdm", "mlxtend")
 

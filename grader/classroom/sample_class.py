@@ -217,7 +217,8 @@ CLASS: dict[str, Student] = {
     "no_eval_no_grad": Student(
         "evaluates in training mode with gradient tracking on",
         cells={"evaluate": NO_EVAL_NO_GRAD},
-        expect={"test_evaluate": "EVAL_MODE_MISSING", **LOW_ACCURACY}),
+        # its training is sound; re-measured in eval mode the model is within the target's margin
+        expect={"test_evaluate": "EVAL_MODE_MISSING"}),
     "device_bug": Student(
         "never moves the batches to the device",
         cells={"train_one_epoch": DEVICE_BUG}, expect={"test_train_one_epoch": "DEVICE_MISMATCH"}),
