@@ -61,9 +61,14 @@ def data_dir() -> str:
 
 
 def readable() -> list[str]:
-    """Folders a kernel may read and run from."""
+    """Folders a kernel may read and run from: the system, Python's prefixes, every
+    site-packages folder on sys.path (a venv may reach another's packages through a .pth file,
+    as the JupyterHub environments do), the grader package and the datasets."""
     python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    return [*SYSTEM, *sorted(python), str(PACKAGE), data_dir()]
+    packages = {entry for entry in sys.path
+                if pathlib.Path(entry).name in ("site-packages", "dist-packages")
+                and pathlib.Path(entry).is_dir()}
+    return [*SYSTEM, *sorted(python | packages), str(PACKAGE), data_dir()]
 
 
 def spec(scratch: str, ports: list[int]) -> dict:
