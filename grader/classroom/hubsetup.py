@@ -217,6 +217,19 @@ def _venv(folder: HubFolder, env: Path, paths: list[Path]) -> Path:
     return site
 
 
+def _package_folder(env: Path) -> Path:
+    """A folder in `env` holding only a link to the course's grader package, for sys.path.
+
+    Putting the repository itself on sys.path would make every kernel list it to find `grader`,
+    which the grading sandbox refuses (it may read grader/, never the course root)."""
+    folder = env / "course"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / "grader"
+    if not link.is_symlink():
+        link.symlink_to(REPO / "grader", target_is_directory=True)
+    return folder
+
+
 def _student_env(folder: HubFolder) -> None:
     """The students' venv: the kit's wheel (the student grader) and the private submit."""
     built = kitlib.build(folder.kit)
@@ -299,7 +312,7 @@ def prepare(folder: HubFolder, roster: hubroster.Roster, course: Course) -> None
     _exchange(folder, course.course_id, roster.instructor.username)
     _data(folder, course.root / "data_cache")
     _student_env(folder)
-    _venv(folder, folder.env("instructor"), [purelib(), REPO])
+    _venv(folder, folder.env("instructor"), [purelib(), _package_folder(folder.env("instructor"))])
     _etc(folder, course.course_id)
     _course_copy(course, roster.instructor.username)
 
