@@ -4,8 +4,8 @@
     .venv/bin/python bench/similarity_threshold.py --thresholds 0.6,0.8
 
 Builds, in a scratch course copy, the measurement class of grader.classroom.similarity_class:
-the whole sample class, eight independently written solutions (tests/fixtures/similarity/), a
-disguised copy (variables renamed, cells reordered) of two of them, and the released notebook
+the whole sample class, eight independently written solutions
+(tests/classroom/similarity_authors/), a disguised copy (variables renamed, cells reordered) of two of them, and the released notebook
 handed in as it is. Prints, per threshold, the share of pairs flagged in each group:
 
     planted    a copy with its original (must be flagged: the detection rate)
@@ -33,7 +33,7 @@ from grader.classroom import (  # noqa: E402
 )
 from grader.classroom.course import Course  # noqa: E402
 
-AUTHORS = ROOT / "tests" / "fixtures" / "similarity"
+AUTHORS = ROOT / "tests" / "classroom" / "similarity_authors"
 COPIED = ["author_b", "author_e"]
 
 

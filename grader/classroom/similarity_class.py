@@ -1,7 +1,8 @@
 """A class to measure the similarity check on: independent authors, sample class, planted copies.
 
     authors      correct solutions written independently (one file per author: the solution
-                 cells in notebook order, separated by `# ---` lines; tests/fixtures/similarity/)
+                 cells in notebook order, separated by `# ---` lines;
+                 tests/classroom/similarity_authors/)
     sample class the sample class's students (grader.classroom.sample_class), built from the
                  solution key
     planted      copy_of_<author>: an author's notebook with every local variable renamed and

@@ -155,7 +155,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 students |= {name: hostile_student(PRELUDE + "\n".join(lines))
                              for name, lines in attempts.items()}
                 students["escape_leak"] = hostile_student(
-                    LEAK.format(grading=str(REPO / "grader" / "classroom" / "grading.py")))
+                    LEAK.format(grading=str(REPO / "grader" / "classroom" / "results.py")))
                 students[VICTIM] = sample_class.CLASS["correct"]
             write_class(course, students)
             out[way + " root before"] = sorted(p.name for p in course.root.iterdir())

@@ -15,7 +15,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import ROOT
 
 from grader import similarity as command
 from grader.classroom import similarity, similarity_class
@@ -23,6 +23,7 @@ from grader.classroom.course import Course
 
 ASSIGNMENT = "04_cross_entropy"
 COPIED = ["author_b", "author_e"]
+AUTHORS = Path(__file__).resolve().parent / "similarity_authors"  # written independently
 SAMPLE = ["correct", "softmax_before_ce", "unstable_softmax", "unfinished"]
 
 pytestmark = pytest.mark.skipif(not (ROOT / "notebooks" / ASSIGNMENT).is_dir(),
@@ -36,7 +37,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path,
     for name in ("solutions", "notebooks"):
         (root / name).symlink_to(ROOT / name)
     course = Course(root)
-    groups = similarity_class.build(course, ASSIGNMENT, FIXTURES / "similarity" / ASSIGNMENT,
+    groups = similarity_class.build(course, ASSIGNMENT, AUTHORS / ASSIGNMENT,
                                     COPIED, SAMPLE)
     out = StringIO()
     with redirect_stdout(out):
