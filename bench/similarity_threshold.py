@@ -6,7 +6,8 @@
 Builds, in a scratch course copy, the measurement class of grader.classroom.similarity_class:
 the whole sample class, eight independently written solutions
 (tests/classroom/similarity_authors/), a disguised copy (variables renamed, cells reordered) of
-two of them, and the released notebook handed in as it is. Prints, per threshold, the share of pairs flagged in each group:
+two of them, and the released notebook handed in as it is. Prints, per threshold, the share of
+pairs flagged in each group:
 
     planted    a copy with its original (must be flagged: the detection rate)
     starter    starter_only with anyone (must not be: it holds only the released code)
