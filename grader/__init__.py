@@ -6,6 +6,7 @@ From a notebook:
     hint("nn_module.SimpleCNN")       # a nudge, not the answer
     if ready("mnist.MNISTNet"): ...   # demo cells: False and one line while the exercise is open
     grade("nn_module.SimpleCNN")      # hidden tests: stricter, raises GradingFailed on failure
+                                      # (instructor's grader only; the kit's says they run later)
 
 The graded name is looked up in the caller's namespace unless it is passed explicitly.
 A failing check() ends its cell in a CheckFailed error shown as the verdict alone (no traceback),
@@ -67,7 +68,14 @@ def check(task_id: str, obj: Any = _MISSING, *, device: str | None = None) -> No
 
 def grade(task_id: str, obj: Any = _MISSING, *, device: str | None = None) -> None:
     """Run the hidden checks of a task: print ✅ when they pass, else raise GradingFailed, whose
-    message is the verdict and the findings as data (grader.core.report)."""
+    message is the verdict and the findings as data (grader.core.report). The student's grader
+    holds no hidden check: there it only says so."""
+    from grader.core.expected import instructor
+
+    if not instructor():
+        print(f"The hidden checks of {task_id} are not part of this grader: they run when the "
+              f"notebook is graded. check(\"{task_id}\") runs the public ones.")
+        return
     result, verdict = _run(task_id, obj, strict=True, device=device)
     if result.passed:
         print(_with_note(verdict, result))

@@ -72,14 +72,15 @@ def grad_problem(name: str, out: torch.Tensor, x: torch.Tensor, want: torch.Tens
     return None
 
 
-def compare_loss(name: str, student: LossFn, ref_fn: LossFn, base: torch.Tensor,
-                 target: torch.Tensor, candidates: Callable[..., list[Candidate]],
-                 what: str) -> Finding | None:
-    """Call student(base, target) on copies; check form, value (explaining a miss) and gradient.
+def compare_loss(name: str, student: LossFn, want: tuple[torch.Tensor, torch.Tensor],
+                 base: torch.Tensor, target: torch.Tensor,
+                 candidates: Callable[..., list[Candidate]], what: str) -> Finding | None:
+    """Call student(base, target) on copies; check form, value (explaining a miss) and gradient
+    against `want`, the right (value, gradient w.r.t. base) from `reference` or a recording.
 
     `what` names the loss for the fallback message; the gradient is taken w.r.t. the first input.
     """
-    want_value, want_grad = reference(ref_fn, base, target)
+    want_value, want_grad = want
     called = call_on_copy(name, student, base, target)
     if isinstance(called, Finding):
         return called

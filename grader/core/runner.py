@@ -20,6 +20,7 @@ import torch
 
 from grader.core import integrity
 from grader.core.capture import captured
+from grader.core.expected import MissingExpectation
 from grader.core.findings import Code, Finding
 from grader.core.paths import PACKAGE
 from grader.core.result import Result
@@ -109,6 +110,8 @@ def _run_guarded(task: Task, obj: Any, ctx: Context, seconds: float | None) -> l
             # than these few-element ops gain from it.
             torch.set_num_threads(1)
             return list(task.check(obj, ctx))
+    except MissingExpectation:
+        raise  # the kit lacks a recorded value: the grader is broken, not the student's code
     except (Exception, TimeLimitExceeded, SystemExit) as exc:  # student code failed
         return [finding_for_exception(exc, task.name)]
     finally:

@@ -9,6 +9,7 @@ there as WRONG_OUTPUT_SHAPE.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -21,12 +22,15 @@ from grader.checks.losses import (
     broadcast_message,
     call_on_copy,
     compare_loss,
+    reference,
     sigmoid_before_bce_with_logits,
     stability_problem,
     student_grad,
 )
 from grader.checks.shapes import BatchRun
 from grader.checks.values import Candidate, close, number, seeded_generator
+from grader.core import expected
+from grader.core.expected import answers
 from grader.core.findings import Code, Finding
 from grader.core.runner import finding_for_exception
 from grader.core.task import Context, Task
@@ -70,11 +74,12 @@ def check_mse_loss(mse_loss: LossFn, ctx: Context) -> list[Finding]:
     (B, B) (TARGET_SHAPE).
     """
     g = seeded_generator()
-    shapes = [(4, 3), (6, 1)] + ([(5,), (2, 3, 4), (1, 1)] if ctx.strict else [])
+    shapes = [(4, 3), (6, 1)] + (answers("bce_mse").MSE_SHAPES if ctx.strict else [])
     for shape in shapes:
         pred = torch.randn(shape, generator=g).to(ctx.device)
         target = torch.randn(shape, generator=g).to(ctx.device)
-        finding = compare_loss("mse_loss", mse_loss, F.mse_loss, pred, target,
+        finding = compare_loss("mse_loss", mse_loss, reference(F.mse_loss, pred, target),
+                               pred, target,
                                _mse_candidates, "the mean squared error")
         if finding:
             return [finding]
@@ -83,14 +88,21 @@ def check_mse_loss(mse_loss: LossFn, ctx: Context) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ bce_loss
 
-def bce_reference(prob: torch.Tensor, target: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
-    """Mean binary cross-entropy on probabilities clamped to [eps, 1 - eps]."""
-    p = prob.clamp(eps, 1 - eps)
-    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()
+def _bce_probe(prob: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """What the reference BCE gives on one case (instructor only): its value and gradient, and
+    its value where a misconception feeds it other inputs (squashed again, broadcast pairs)."""
+    bce = answers("bce_mse").bce_loss
+    value, grad = reference(bce, prob, target)
+    probe = {"value": value, "grad": grad,
+             "of_sigmoid": bce(torch.sigmoid(prob), target).detach().float()}
+    if prob.dim() == 2 and prob.shape[1] == 1:
+        probe["pairs"] = bce(prob.reshape(1, -1), target.reshape(-1, 1)).detach().float()
+    return probe
 
 
-def _bce_candidates(got: float, prob: torch.Tensor, target: torch.Tensor) -> list[Candidate]:
-    ref, n = bce_reference(prob, target), prob.numel()
+def _bce_candidates(got: float, prob: torch.Tensor, target: torch.Tensor,
+                    probe: dict[str, torch.Tensor]) -> list[Candidate]:
+    ref, n = probe["value"], prob.numel()
     pos = -(target * torch.log(prob)).mean()
     neg = -((1 - target) * torch.log(1 - prob)).mean()
     cands: list[Candidate] = [
@@ -102,23 +114,35 @@ def _bce_candidates(got: float, prob: torch.Tensor, target: torch.Tensor) -> lis
          "nothing to it, so the model is never penalised for a low probability on them."),
         (ref * n, Code.WRONG_VALUE, f"`bce_loss` returned {got:.4g} for {n} elements, the total "
          "rather than the average: it grows with the batch size."),
-        (bce_reference(torch.sigmoid(prob), target), Code.WRONG_VALUE, f"`bce_loss` returned "
-         f"{got:.4g}, the cross-entropy of sigmoid(prob): the inputs are already probabilities, "
-         "and squashing them again keeps every prediction near 0.5."),
+        (probe["of_sigmoid"], Code.WRONG_VALUE, f"`bce_loss` returned {got:.4g}, the "
+         "cross-entropy of sigmoid(prob): the inputs are already probabilities, and squashing "
+         "them again keeps every prediction near 0.5."),
     ]
-    if prob.dim() == 2 and prob.shape[1] == 1:
-        pairs = bce_reference(prob.reshape(1, -1), target.reshape(-1, 1))
-        cands.append((pairs, Code.TARGET_SHAPE,
+    if "pairs" in probe:
+        cands.append((probe["pairs"], Code.TARGET_SHAPE,
                       broadcast_message("bce_loss", tuple(prob.shape), got)))
     return cands
 
 
-def _bce_edge_problem(bce_loss: LossFn, eps: float | None, device: str) -> Finding | None:
+_EDGE_PROB = [0.0, 1.0, 0.0, 1.0, 0.3, 0.8]
+_EDGE_TARGET = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0]
+_EPS = (None, 1e-3)  # the default, and an eps given
+
+
+def _edge_value(eps: float) -> torch.Tensor:
+    """The reference BCE of the edge case (probabilities of exactly 0 and 1) with this eps."""
+    prob, target = torch.tensor(_EDGE_PROB).reshape(6, 1), torch.tensor(_EDGE_TARGET).reshape(6, 1)
+    return expected.expected("bce_mse.bce_loss", f"edge eps={eps:g}", lambda: answers(
+        "bce_mse").bce_loss(prob, target, eps).detach().float())
+
+
+def _bce_edge_problem(bce_loss: LossFn, eps: float | None, want: torch.Tensor,
+                      device: str) -> Finding | None:
     """UNSTABLE_NUMERICS: inf/nan at probabilities of exactly 0 and 1; WRONG_VALUE: eps not
     honoured. Probabilities of exactly 0 and 1 must give a finite loss and gradient, clamped at
-    eps."""
-    prob = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3, 0.8], device=device).reshape(6, 1)
-    target = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.0], device=device).reshape(6, 1)
+    eps (`want`: the reference's value)."""
+    prob = torch.tensor(_EDGE_PROB, device=device).reshape(6, 1)
+    target = torch.tensor(_EDGE_TARGET, device=device).reshape(6, 1)
     called = call_on_copy("bce_loss", bce_loss, prob, target, **({} if eps is None else
                                                                 {"eps": eps}))
     if isinstance(called, Finding):
@@ -134,7 +158,7 @@ def _bce_edge_problem(bce_loss: LossFn, eps: float | None, device: str) -> Findi
         return Finding(Code.UNSTABLE_NUMERICS, "for probabilities of exactly 0 and 1 the loss of "
                        "`bce_loss` is finite but its gradient holds inf/nan: log(0) is still "
                        "evaluated and differentiated somewhere, so one step would ruin the model.")
-    if not close(got, bce_reference(prob, target, used), rtol=2e-2):
+    if not close(got, want, rtol=2e-2):
         return Finding(Code.WRONG_VALUE, f"with eps={used:g} and probabilities of exactly 0 and "
                        f"1, `bce_loss` returned {got.item():.4g}, which does not match "
                        "probabilities kept within [eps, 1 - eps]: the eps argument does not "
@@ -152,17 +176,25 @@ def check_bce_loss(bce_loss: LossFn, ctx: Context) -> list[Finding]:
     input flattened so (B, 1) inputs broadcast to (B, B) (TARGET_SHAPE). Targets are 0/1.
     """
     g = seeded_generator()
-    shapes = [(8, 1), (3, 4)] + ([(6,), (2, 2, 3)] if ctx.strict else [])
+    shapes = [(8, 1), (3, 4)] + (answers("bce_mse").BCE_SHAPES if ctx.strict else [])
+    cases = []
     for shape in shapes:
         prob = (torch.rand(shape, generator=g) * 0.9 + 0.05).to(ctx.device)
         target = torch.randint(0, 2, shape, generator=g).float()
         target.view(-1)[:2] = torch.tensor([0.0, 1.0])  # both classes present
-        finding = compare_loss("bce_loss", bce_loss, bce_reference, prob, target.to(ctx.device),
-                               _bce_candidates, "the binary cross-entropy")
+        target = target.to(ctx.device)
+        probe = expected.expected("bce_mse.bce_loss", f"{shape}",
+                                  lambda p=prob, t=target: _bce_probe(p, t))
+        cases.append((prob, target, probe))
+    edges = [_edge_value(1e-7 if eps is None else eps) for eps in _EPS]
+    for prob, target, probe in cases:
+        finding = compare_loss("bce_loss", bce_loss, (probe["value"], probe["grad"]), prob,
+                               target, functools.partial(_bce_candidates, probe=probe),
+                               "the binary cross-entropy")
         if finding:
             return [finding]
-    for eps in (None, 1e-3):
-        finding = _bce_edge_problem(bce_loss, eps, ctx.device)
+    for eps, want in zip(_EPS, edges, strict=True):
+        finding = _bce_edge_problem(bce_loss, eps, want, ctx.device)
         if finding:
             return [finding]
     return []
@@ -207,20 +239,23 @@ def check_bce_with_logits_loss(fn: LossFn, ctx: Context) -> list[Finding]:
     a capped value or a nan gradient (UNSTABLE_NUMERICS).
     """
     g = seeded_generator()
-    shapes = [(8, 1), (3, 4)] + ([(6,), (16, 1)] if ctx.strict else [])
+    shapes = [(8, 1), (3, 4)] + (answers("bce_mse").LOGITS_SHAPES if ctx.strict else [])
     for shape in shapes:
         logits = (torch.randn(shape, generator=g) * 3).to(ctx.device)
         target = torch.randint(0, 2, shape, generator=g).float()
         target.view(-1)[:2] = torch.tensor([0.0, 1.0])  # both classes present
-        finding = compare_loss("bce_with_logits_loss", fn, F.binary_cross_entropy_with_logits,
-                               logits, target.to(ctx.device), _logits_candidates,
+        target = target.to(ctx.device)
+        want = reference(F.binary_cross_entropy_with_logits, logits, target)
+        finding = compare_loss("bce_with_logits_loss", fn, want, logits, target,
+                               _logits_candidates,
                                "the binary cross-entropy of the sigmoid")
         if finding:
             return [finding]
     big = torch.tensor([1000.0, -1000.0, 1000.0, -1000.0, 2.5, -1.5]).reshape(6, 1)
     labels = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.0]).reshape(6, 1)
-    cases = [(big, labels)] + ([(big.reshape(3, 2) * 3, labels.reshape(3, 2))] if ctx.strict
-                               else [])
+    cases = [(big, labels)]
+    if ctx.strict and answers("bce_mse").WIDE_LOGITS:
+        cases.append((big.reshape(3, 2) * 3, labels.reshape(3, 2)))
     for logits, target in cases:
         finding = stability_problem("bce_with_logits_loss", fn, F.binary_cross_entropy_with_logits,
                                     logits.to(ctx.device), target.to(ctx.device))
@@ -305,8 +340,8 @@ def _output_shape_problem(out: Any, n_in: int, batch: int) -> Finding | None:
                    f"logit per sample, a ({batch}, 1) column shaped like its targets.")
 
 
-_WIDTHS, _WIDTHS_STRICT = (5, 3), (5, 3, 12)  # in_features tried
-_SHAPE_BATCHES, _SHAPE_BATCHES_STRICT = (8, 3), (8, 3, 1)  # batch sizes tried at each width
+_WIDTHS = (5, 3)  # in_features tried
+_SHAPE_BATCHES = (8, 3)  # batch sizes tried at each width
 
 
 def _module_problem(model: Any, n_in: int) -> Finding | None:
@@ -324,8 +359,8 @@ def _shape_problem(cls: type, ctx: Context) -> Finding | None:
     """The first problem of models built for several in_features, each run at several batch
     sizes (the shape probe); None when every output is a (B, 1) column."""
     g = seeded_generator()
-    widths = _WIDTHS_STRICT if ctx.strict else _WIDTHS
-    batches = _SHAPE_BATCHES_STRICT if ctx.strict else _SHAPE_BATCHES
+    widths = answers("bce_mse").WIDTHS if ctx.strict else _WIDTHS
+    batches = answers("bce_mse").SHAPE_BATCHES if ctx.strict else _SHAPE_BATCHES
     for k, n_in in enumerate(widths):
         model = models.build(cls, n_in, seed=n_in, device=ctx.device)
         problem = _module_problem(model, n_in)
@@ -420,7 +455,7 @@ def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
         return [problem, *_at_fixed_width(cls, ctx.device)]
     if problem is not None:
         return [problem]
-    width = (_WIDTHS_STRICT if ctx.strict else _WIDTHS)[-1]
+    width = (answers("bce_mse").WIDTHS if ctx.strict else _WIDTHS)[-1]
     model = models.build(cls, width, seed=width, device=ctx.device)
     finding = _activation_problem(model, width, ctx.device) or _learning_problem(cls, ctx.device)
     return [finding] if finding else []

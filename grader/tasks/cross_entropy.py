@@ -24,6 +24,7 @@ from grader.checks.losses import (
     student_grad,
 )
 from grader.checks.values import Candidate, close, explain, number, seeded_generator
+from grader.core.expected import answers
 from grader.core.findings import Code, Finding
 from grader.core.task import Context, Task
 
@@ -84,7 +85,7 @@ def _softmax_cases(ctx: Context) -> list[tuple[torch.Tensor, int | None]]:
     x3 = torch.randn(2, 3, 4, generator=g) * 2
     cases: list[tuple[torch.Tensor, int | None]] = [(x2, None), (x2, 0), (x2, 1), (x3, 1), (x3, 0)]
     if ctx.strict:
-        cases += [(x3, 2), (x3, -2), (torch.randn(6, generator=g), None), (x2 + 50, -1)]
+        cases += answers("cross_entropy").softmax_cases(x2, x3, g)
     return [(x.to(ctx.device), dim) for x, dim in cases]
 
 
@@ -152,7 +153,7 @@ def check_softmax(softmax: LossFn, ctx: Context) -> list[Finding]:
     finding = _softmax_grad_problem(out, x, 1)
     large = [(torch.tensor(LARGE_LOGITS), 1)]
     if ctx.strict:
-        large.append((torch.randn(2, 3, 4, generator=g) * 300, 0))
+        large += answers("cross_entropy").large_logits(g)
     for logits, dim in large:
         finding = finding or _large_logit_problem(softmax, logits.to(ctx.device), dim)
     return [finding] if finding else []
@@ -250,7 +251,7 @@ def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
     capped value or gradient at logits of ±1000 (UNSTABLE_NUMERICS).
     """
     g = seeded_generator()
-    shapes = [(5, 4)] + ([(7, 3), (2, 10), (1, 6)] if ctx.strict else [])
+    shapes = [(5, 4)] + (answers("cross_entropy").CE_SHAPES if ctx.strict else [])
     for b, c in shapes:
         x = (torch.randn(b, c, generator=g) * 2).to(ctx.device)
         t = torch.randint(0, c, (b,), generator=g).to(ctx.device)

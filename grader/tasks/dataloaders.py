@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from grader.checks.values import as_int
+from grader.core import expected
+from grader.core.expected import answers
 from grader.core.findings import Code, Finding
 from grader.core.task import Context, Task
 
@@ -37,10 +38,7 @@ def _apply(x: torch.Tensor) -> torch.Tensor:
 def _pair_cases(strict: bool) -> list[tuple[torch.Tensor, torch.Tensor]]:
     gen = torch.Generator().manual_seed(0)
     cases = [(torch.randn(7, 3, generator=gen), torch.tensor([3, 1, 4, 1, 5, 9, 2]))]
-    if strict:  # image-like samples, and fewer samples than features per sample
-        cases += [(torch.rand(5, 1, 4, 4, generator=gen), torch.tensor([2, 7, 1, 8, 2])),
-                  (torch.randn(4, 6, generator=gen), torch.tensor([0, 1, 1, 0]))]
-    return cases
+    return cases + (answers("dataloaders").pair_cases() if strict else [])
 
 
 def _same(a: Any, b: torch.Tensor) -> bool:
@@ -314,7 +312,8 @@ def check_make_loaders(fn: Any, ctx: Context) -> list[Finding]:
                           the pair returned as (test, train); the default batch size is not 64.
     HARDCODED_BATCH_SIZE  batches (train or test) not of the requested size (8; strict also 5).
     """
-    for n_train, n_test, bs in [(50, 23, 8), *([(41, 17, 5)] if ctx.strict else [])]:
+    for n_train, n_test, bs in ((50, 23, 8),) + (answers("dataloaders").LOADER_CASES
+                                                if ctx.strict else ()):
         findings = _loader_findings(fn, n_train, n_test, bs)
         if findings:
             return findings
@@ -325,37 +324,44 @@ def check_make_loaders(fn: Any, ctx: Context) -> list[Finding]:
 
 _ITER_CASES = ((100, 10, False), (101, 10, False), (101, 10, True), (5, 10, False),
                (5, 10, True), (60000, 64, False), (60000, 64, True))
-_ITER_CASES_STRICT = ((1, 1, False), (7, 3, False), (7, 3, True), (64, 64, True),
-                      (10000, 128, False), (65, 64, False), (65, 64, True), (1000, 1000, False))
 
 
-def _iterations_reason(n: int, bs: int, drop_last: bool, value: int) -> str:
-    if not drop_last and value == n // bs:
-        return "; without drop_last a DataLoader also yields the last, smaller batch"
-    if drop_last and value == math.ceil(n / bs):
+def _iterations(n: int, bs: int, drop_last: bool) -> int:
+    """The right number of iterations (from the answers, or the kit's recording)."""
+    return expected.expected("dataloaders.iterations_per_epoch", f"{n},{bs},{drop_last}",
+                             lambda: answers("dataloaders").iterations_per_epoch(n, bs, drop_last))
+
+
+def _iterations_reason(drop_last: bool, value: int, other: int) -> str:
+    """Why `value` is wrong when it is the right count for the other drop_last setting."""
+    if value != other:
+        return ""
+    if drop_last:
         return "; with drop_last=True the last, incomplete batch is not yielded"
-    return ""
+    return "; without drop_last a DataLoader also yields the last, smaller batch"
 
 
 def check_iterations_per_epoch(fn: Any, ctx: Context) -> list[Finding]:
     """WRONG_VALUE: iterations_per_epoch(num_samples, batch_size, drop_last=False) -> int.
 
     WRONG_VALUE  on divisible and non-divisible sizes, a dataset smaller than one batch, with and
-                 without drop_last: N // B without drop_last, rounding up with drop_last (the
-                 argument ignored), and a float result (N / B, or whole floats such as 10.0).
+                 without drop_last: a result that is right for the other drop_last setting (the
+                 last batch counted or dropped the wrong way, or the argument ignored), and a
+                 float result (whole floats such as 10.0 too).
     """
-    cases = _ITER_CASES + (_ITER_CASES_STRICT if ctx.strict else ())
+    cases = _ITER_CASES + (answers("dataloaders").ITERATION_CASES if ctx.strict else ())
+    wanted = {(n, bs, drop): _iterations(n, bs, drop) for n, bs, d in cases
+              for drop in (d, not d)}
     for n, bs, drop_last in cases:
         got = fn(n, bs, drop_last=True) if drop_last else fn(n, bs)
         call = f"iterations_per_epoch({n}, {bs}{', drop_last=True' if drop_last else ''})"
-        wanted = n // bs if drop_last else math.ceil(n / bs)
         value = as_int(got)
         if value is None:
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}, a {type(got).__name__}: "
                             "a number of iterations is a whole number, so it should be an int.")]
-        if value != wanted:
-            return [Finding(Code.WRONG_VALUE, f"{call} returned {value}"
-                            f"{_iterations_reason(n, bs, drop_last, value)}.")]
+        if value != wanted[n, bs, drop_last]:
+            reason = _iterations_reason(drop_last, value, wanted[n, bs, not drop_last])
+            return [Finding(Code.WRONG_VALUE, f"{call} returned {value}{reason}.")]
     return []
 
 

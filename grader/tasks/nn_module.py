@@ -15,57 +15,26 @@ from torch.nn.parameter import is_lazy
 from grader.checks import models, shapes
 from grader.checks.shapes import BatchRun
 from grader.checks.values import as_int, equal, first_matching
+from grader.core import expected
+from grader.core.expected import answers
 from grader.core.findings import Code, Finding
 from grader.core.runner import finding_for_exception, student_location
 from grader.core.task import Context, Task
 
-# --------------------------------------------------------------------------- reference models
-
-
-class _RefSimpleCNN(nn.Module):
-    """The architecture notebook 01 describes: (B, 1, 28, 28) -> logits (B, 10)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)
-        self.fc = nn.Linear(8 * 14 * 14, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(F.relu(self.conv(x)), 2)  # (B, 8, 14, 14)
-        return self.fc(torch.flatten(x, 1))  # (B, 1568) -> (B, 10)
-
-
-class _RefLeNet(nn.Module):
-    """LeNet as in the PyTorch tutorial: (B, 1, 32, 32) -> logits (B, 10)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (B, 6, 14, 14)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (B, 16, 5, 5)
-        x = torch.flatten(x, 1)  # (B, 400)
-        x = F.relu(self.fc2(F.relu(self.fc1(x))))  # (B, 84)
-        return self.fc3(x)
+# --------------------------------------------------------------------------- the described models
 
 
 @dataclass(frozen=True)
 class _Spec:
+    task: str  # task id
     name: str  # the student's class name
-    reference: type[nn.Module]
     image_size: int  # inputs are (B, 1, image_size, image_size)
 
 
-_SIMPLE_CNN = _Spec("SimpleCNN", _RefSimpleCNN, 28)
-_LENET = _Spec("LeNet", _RefLeNet, 32)
+_SIMPLE_CNN = _Spec("nn_module.SimpleCNN", "SimpleCNN", 28)
+_LENET = _Spec("nn_module.LeNet", "LeNet", 32)
 
 _BATCHES = (1, 3)  # visible: a single sample and a small odd batch
-_BATCHES_STRICT = (1, 2, 3, 5, 17)
 
 
 def _images(batch: int, size: int, device: str, seed: int = 0) -> torch.Tensor:
@@ -121,7 +90,7 @@ def _shape_findings(model: nn.Module, spec: _Spec, ctx: Context, *,
     A model that runs at no batch size tried (not even a common hard-coded one such as 64) has
     crashed: the crash is the finding (or none with crash=False, when the caller explains it).
     """
-    sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
+    sizes = answers("nn_module").BATCHES if ctx.strict else _BATCHES
     report = shapes.probe(model, lambda b: _images(b, spec.image_size, ctx.device), sizes,
                           expected=lambda b: (b, 10), errors=(Exception,))
     described = [(t, *_describe(t)) for t in report.runs]
@@ -158,16 +127,24 @@ def _shapes(params: list[torch.Tensor]) -> list[tuple[int, ...]]:
     return sorted(tuple(p.shape) for p in params)
 
 
-def _architecture_finding(model: nn.Module, ref: nn.Module, name: str) -> Finding | None:
-    """WRONG_PARAMETER_COUNT: trainable parameters (count and shapes) differ from the reference."""
+def _layers(model: nn.Module) -> dict[str, Any]:
+    """What the architecture check compares: the parameter count and the sorted shapes."""
+    return {"count": sum(p.numel() for p in model.parameters()),
+            "shapes": _shapes(list(model.parameters()))}
+
+
+def _architecture_finding(model: nn.Module, layers: dict[str, Any],
+                          name: str) -> Finding | None:
+    """WRONG_PARAMETER_COUNT: trainable parameters (count and shapes) differ from the described
+    model's (`layers`, from _layers)."""
     trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     count = sum(p.numel() for _, p in trainable)
-    wanted = list(ref.parameters())
-    same_shapes = _shapes(list(model.parameters())) == _shapes(wanted)
-    if count == sum(p.numel() for p in wanted) and same_shapes:
+    wanted = [tuple(shape) for shape in layers["shapes"]]
+    same_shapes = _shapes(list(model.parameters())) == wanted
+    if count == layers["count"] and same_shapes:
         return None
-    layers = ", ".join(f"{n} {tuple(p.shape)}" for n, p in trainable[:12])
-    layers += ", …" if len(trainable) > 12 else ""
+    shown = ", ".join(f"{n} {tuple(p.shape)}" for n, p in trainable[:12])
+    shown += ", …" if len(trainable) > 12 else ""
     frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
     if frozen and same_shapes:
         return Finding(Code.WRONG_PARAMETER_COUNT, f"`{name}()` has the layers described above, "
@@ -175,17 +152,36 @@ def _architecture_finding(model: nn.Module, ref: nn.Module, name: str) -> Findin
                        "the optimizer would never update them. Here every layer is trained.")
     frozen_text = f" (plus {frozen:,} frozen)" if frozen else ""
     return Finding(Code.WRONG_PARAMETER_COUNT, f"`{name}()` has {count:,} trainable parameters"
-                   f"{frozen_text} in tensors of shape {layers or 'none'}, which does not match "
+                   f"{frozen_text} in tensors of shape {shown or 'none'}, which does not match "
                    "the architecture described above: compare each layer's channels, kernel size "
                    "and features with the description.")
 
 
-def _copy_weights(model: nn.Module, ref: nn.Module) -> None:
-    """Give the student's model the reference's weights, matched by shape (unique in both nets)."""
-    by_shape = {tuple(p.shape): p for p in ref.parameters()}
+def _seeded_weights(shapes: list[tuple[int, ...]]) -> dict[tuple[int, ...], torch.Tensor]:
+    """Fixed weights for every parameter shape of the described model (unique in both nets),
+    scaled like nn.Linear's and nn.Conv2d's own initialisation: uniform in ±1/sqrt(fan_in)."""
+    gen = torch.Generator().manual_seed(1)
+    weights = {}
+    for shape in sorted(set(shapes)):
+        fan_in = math.prod(shape[1:]) if len(shape) > 1 else shape[0]
+        bound = 1 / math.sqrt(fan_in)
+        weights[shape] = (torch.rand(shape, generator=gen) * 2 - 1) * bound
+    return weights
+
+
+def _copy_weights(model: nn.Module, weights: dict[tuple[int, ...], torch.Tensor]) -> None:
+    """Give a model the fixed weights, matched by shape."""
     with torch.no_grad():
         for p in model.parameters():
-            p.copy_(by_shape[tuple(p.shape)])
+            p.copy_(weights[tuple(p.shape)])
+
+
+def _reference_logits(spec: _Spec, images: torch.Tensor) -> torch.Tensor:
+    """The described model's logits for the images, with the fixed weights (instructor only)."""
+    model = getattr(answers("nn_module"), spec.name)().to(images.device).eval()
+    _copy_weights(model, _seeded_weights(_shapes(list(model.parameters()))))
+    with torch.no_grad():
+        return model(images)
 
 
 def _centre(logits: torch.Tensor) -> torch.Tensor:
@@ -202,15 +198,16 @@ _ACTIVATIONS: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor], str], ...
 )
 
 
-def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None) -> Finding | None:
+def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None,
+                        slack: float = 1.0) -> Finding | None:
     """ACTIVATION_ON_OUTPUT: outputs equal an activation of the reference logits (or look so).
 
-    `want` is None when no reference weights could be copied into the model.
+    `want` is None when the model's layers differ, so no fixed weights could be copied in.
     """
     guess = models.output_activation(got) if want is None else None
     for act, fn, seen in _ACTIVATIONS:
-        if act == guess or want is not None and torch.allclose(got, fn(want), rtol=1e-4,
-                                                                atol=1e-5):
+        if act == guess or want is not None and torch.allclose(
+                got, fn(want), rtol=1e-4 * slack, atol=1e-5 * slack):
             return Finding(Code.ACTIVATION_ON_OUTPUT, f"`{name}` ends with a {act}: {seen} in "
                            "its output. The model should return raw scores (logits); the loss "
                            "(nn.CrossEntropyLoss) applies log-softmax itself, and an extra "
@@ -218,16 +215,23 @@ def _activation_finding(name: str, got: torch.Tensor, want: torch.Tensor | None)
     return None
 
 
-def _value_findings(model: nn.Module, ref: nn.Module, spec: _Spec, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: given the reference's weights, the logits differ from the reference's (an
-    activation on the output is named instead, through _activation_finding)."""
-    _copy_weights(model, ref)
-    x = _images(16 if ctx.strict else 4, spec.image_size, ctx.device, seed=1)
+def _value_images(spec: _Spec, ctx: Context) -> torch.Tensor:
+    return _images(16 if ctx.strict else 4, spec.image_size, ctx.device, seed=1)
+
+
+def _value_findings(model: nn.Module, layers: dict[str, Any], want: torch.Tensor, spec: _Spec,
+                    ctx: Context) -> list[Finding]:
+    """WRONG_VALUE: given the same fixed weights as the described model, the logits differ from
+    its logits `want` (an activation on the output is named instead, through
+    _activation_finding)."""
+    _copy_weights(model, _seeded_weights([tuple(s) for s in layers["shapes"]]))
     with torch.no_grad():
-        got, want = model(x).float(), ref(x)
-    if torch.allclose(_centre(got), _centre(want), rtol=1e-4, atol=1e-5):
+        got = model(_value_images(spec, ctx)).float()
+    want = want.to(got.device)
+    slack = expected.slack(ctx.device)
+    if torch.allclose(_centre(got), _centre(want), rtol=1e-4 * slack, atol=1e-5 * slack):
         return []
-    finding = _activation_finding(spec.name, got, want)
+    finding = _activation_finding(spec.name, got, want, slack)
     if finding is not None:
         return [finding]
     diff = (_centre(got) - _centre(want)).abs().max().item()
@@ -254,6 +258,10 @@ def _check_model(cls: Any, ctx: Context, spec: _Spec) -> list[Finding]:
     over batch sizes and the values, each through its own detector."""
     if isinstance(cls, nn.Module):  # SUBMISSION_ERROR: an instance, not the class
         return [models.not_a_module(f"`{spec.name}`", cls)]
+    layers = expected.expected(spec.task, "layers", lambda: _layers(
+        getattr(answers("nn_module"), spec.name)()))
+    want = expected.expected(spec.task, f"logits{len(_value_images(spec, ctx))}",
+                             lambda: _reference_logits(spec, _value_images(spec, ctx)))
     torch.manual_seed(0)
     model = cls()
     if not isinstance(model, nn.Module):  # SUBMISSION_ERROR: the class builds something else
@@ -261,12 +269,10 @@ def _check_model(cls: Any, ctx: Context, spec: _Spec) -> list[Finding]:
     model.to(ctx.device).eval()  # eval: Dropout (no parameters) is then the identity
     if any(is_lazy(p) for p in model.parameters()):
         _forward(model, 2, spec, ctx.device)  # lazy layers get their shapes on the first call
-    torch.manual_seed(1)
-    ref = spec.reference().to(ctx.device).eval()
-    architecture = _architecture_finding(model, ref, spec.name)
+    architecture = _architecture_finding(model, layers, spec.name)
     if architecture is not None:
         return [architecture, *_mismatch_extras(model, spec, ctx)]
-    return _shape_findings(model, spec, ctx) or _value_findings(model, ref, spec, ctx)
+    return _shape_findings(model, spec, ctx) or _value_findings(model, layers, want, spec, ctx)
 
 
 def check_simple_cnn(cls: Any, ctx: Context) -> list[Finding]:
@@ -308,22 +314,14 @@ def _count_cases(strict: bool) -> list[tuple[str, nn.Module]]:
         ("a Sequential whose first Linear is frozen", frozen),
         ("a Sequential with a BatchNorm1d", nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))),
     ]
-    if strict:
-        conv = nn.Sequential(nn.Conv2d(1, 2, 3, bias=False), nn.BatchNorm2d(2), nn.Flatten(),
-                             nn.Linear(2 * 4 * 4, 3))
-        conv[3].bias.requires_grad_(False)
-        cases += [("a model without parameters (nn.ReLU())", nn.ReLU()),
-                  ("a small CNN with a frozen bias", conv), ("a SimpleCNN", _RefSimpleCNN())]
-    return cases
+    return cases + (answers("nn_module").count_cases() if strict else [])
 
 
-def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
-    """What common wrong versions of count_parameters would return for each model."""
+def _count_slips(models: list[nn.Module], wanted: list[int]) -> list[tuple[str, list[int]]]:
+    """What common wrong versions of count_parameters would return for each model (`wanted`:
+    the right counts)."""
     def numel(tensors: Any) -> int:
         return sum(t.numel() for t in tensors)
-
-    def trainable(m: nn.Module) -> list[torch.Tensor]:
-        return [p for p in m.parameters() if p.requires_grad]
 
     tensors = "that is the number of parameter tensors, not of the values they hold"
     buffers = "buffers such as BatchNorm's running statistics were counted too, but training " \
@@ -331,9 +329,9 @@ def _count_slips(models: list[nn.Module]) -> list[tuple[str, list[int]]]:
     return [
         ("the frozen parameters (requires_grad=False) were counted too",
          [numel(m.parameters()) for m in models]),
-        (tensors, [len(trainable(m)) for m in models]),
+        (tensors, [len([p for p in m.parameters() if p.requires_grad]) for m in models]),
         (tensors, [len(list(m.parameters())) for m in models]),
-        (buffers, [numel(trainable(m)) + numel(m.buffers()) for m in models]),
+        (buffers, [w + numel(m.buffers()) for m, w in zip(models, wanted, strict=True)]),
         ("model.state_dict() holds frozen parameters and buffers (such as BatchNorm's running "
          "statistics) too, and training updates neither", [numel(m.state_dict().values())
                                                           for m in models]),
@@ -351,16 +349,18 @@ def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
     integers are accepted.
     """
     cases = _count_cases(ctx.strict)
+    wanted = [expected.expected("nn_module.count_parameters", desc,
+                                lambda m=model: answers("nn_module").count_parameters(m))
+              for desc, model in cases]
     observed = [fn(model) for _, model in cases]
-    for (desc, model), got in zip(cases, observed, strict=True):
-        wanted = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    for (desc, _), got, want in zip(cases, observed, wanted, strict=True):
         value = as_int(got)
         if value is None:
             return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {got!r} "
                             f"({type(got).__name__}); a number of parameters is a whole number, "
                             "so it should be an int.")]
-        if value != wanted:
-            why = first_matching(observed, _count_slips([m for _, m in cases]))
+        if value != want:
+            why = first_matching(observed, _count_slips([m for _, m in cases], wanted))
             return [Finding(Code.WRONG_VALUE, f"count_parameters({desc}) returned {value:,}{why}. "
                             "Only parameters that training updates count, each with as many "
                             "values as it holds.")]
@@ -370,48 +370,68 @@ def check_count_parameters(fn: Any, ctx: Context) -> list[Finding]:
 # --------------------------------------------------------------------------- conv_output_size
 
 _CONV_CASES = ((28, 3, 1, 1), (28, 5), (32, 5, 1, 0), (28, 2, 2, 0), (8, 3, 2, 1), (7, 3, 2, 0))
-_CONV_CASES_STRICT = ((10, 3), (224, 7, 2, 3), (13, 3, 2, 1), (5, 5, 1, 0), (6, 3, 3, 0),
-                      (9, 4, 2, 2), (1, 1), (27, 3, 3, 1))
 _NO_FIT = "a window that does not fit completely produces no output"
-# Common wrong formulas, as (what went wrong, formula of size, kernel, stride, padding).
-_CONV_SLIPS: tuple[tuple[str, Callable[[int, int, int, int], Any]], ...] = (
-    ("the padding was added on one side only", lambda n, k, s, p: (n + p - k) // s + 1),
-    ("the padding was left out", lambda n, k, s, p: (n - k) // s + 1),
-    ("it is one short: the window's first position counts too",
-     lambda n, k, s, p: (n + 2 * p - k) // s),
-    (f"it was rounded up, but {_NO_FIT}", lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
-    (f"it was not rounded down: {_NO_FIT}", lambda n, k, s, p: (n + 2 * p - k) / s + 1),
+Sizes = tuple[int, int, int, int]  # size, kernel_size, stride, padding
+# Common slips, each as (what went wrong, the arguments at which the right formula gives what
+# the slip gives): padding counted once is the size at (size - p, k, s, p); rounding up is
+# rounding down at size + s - 1.
+_CONV_SLIPS: tuple[tuple[str, Callable[[int, int, int, int], Sizes]], ...] = (
+    ("the padding was added on one side only", lambda n, k, s, p: (n - p, k, s, p)),
+    ("the padding was left out", lambda n, k, s, p: (n, k, s, 0)),
+    (f"it was rounded up, but {_NO_FIT}", lambda n, k, s, p: (n + s - 1, k, s, p)),
 )
 
 
-def _full(args: tuple[int, ...]) -> tuple[int, int, int, int]:
+def _full(args: tuple[int, ...]) -> Sizes:
     size, k, s, p = (*args, 1, 0) if len(args) == 2 else args
     return size, k, s, p
 
 
+def _conv_sizes(cases: tuple[tuple[int, ...], ...]) -> dict[Sizes, int]:
+    """The right output size at each case and at the arguments of every slip."""
+    needed = {_full(a) for a in cases} | {slip(*_full(a)) for a in cases for _, slip in
+                                          _CONV_SLIPS}
+    return {args: expected.expected("nn_module.conv_output_size", ",".join(map(str, args)),
+                                    lambda a=args: answers("nn_module").conv_output_size(*a))
+            for args in sorted(needed)}
+
+
+def _conv_slip(observed: list[Any], cases: tuple[tuple[int, ...], ...],
+               sizes: dict[Sizes, int]) -> str:
+    """'; <why>' for the slip that reproduces every observed result, else ''."""
+    right = [sizes[_full(a)] for a in cases]
+    slips = [(why, [sizes[slip(*_full(a))] for a in cases]) for why, slip in _CONV_SLIPS]
+    slips.append(("it is one short: the window's first position counts too",
+                  [w - 1 for w in right]))
+    # Not rounded down: every result is a number just above (or at) the right size.
+    unrounded = [g if isinstance(g, float) and math.floor(g) == w else math.nan
+                 for g, w in zip(observed, right, strict=True)]
+    slips.append((f"it was not rounded down: {_NO_FIT}", unrounded))
+    return first_matching(observed, slips)
+
+
 def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
-    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) is not
-    floor((size + 2p - k) / s) + 1.
+    """WRONG_VALUE: conv_output_size(size, kernel_size, stride=1, padding=0) is not the number
+    of positions the window takes across the input padded on both sides.
 
     Checked on padded, strided and non-dividing cases (plus the two defaults); the slip that
     reproduces every result is named: padding added once or left out, a missing +1,
     rounding up or not rounding (fractions); a float result is WRONG_VALUE even when
     it is whole (sizes are ints).
     """
-    cases = _CONV_CASES + (_CONV_CASES_STRICT if ctx.strict else ())
+    cases = _CONV_CASES + (answers("nn_module").CONV_CASES if ctx.strict else ())
+    sizes = _conv_sizes(cases)
     observed = [fn(*args) for args in cases]
     for args, got in zip(cases, observed, strict=True):
-        size, k, s, p = _full(args)
-        wanted = (size + 2 * p - k) // s + 1
+        wanted = sizes[_full(args)]
         value = as_int(got)
         call = f"conv_output_size({', '.join(map(str, args))})"
         if value is None and equal(got, wanted):
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}, a {type(got).__name__}: "
                             "a size is a whole number of pixels, so it should be an int.")]
         if value != wanted:
-            slips = [(why, [f(*_full(a)) for a in cases]) for why, f in _CONV_SLIPS]
             return [Finding(Code.WRONG_VALUE, f"{call} returned {got!r}"
-                            f"{first_matching(observed, slips)}.")]
+                            f"{_conv_slip(observed, cases, sizes)}.")]
     return []
 
 

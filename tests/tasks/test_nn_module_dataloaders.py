@@ -7,6 +7,7 @@ import torch
 from conftest import FIXTURES
 from torch import nn
 
+from grader.answers import nn_module as references
 from grader.core import submission
 from grader.core.findings import Code
 from grader.core.runner import run_check
@@ -18,7 +19,7 @@ MODEL_FAILS = sorted(FIXTURES.glob("nn_module/*/fail_*.py"))
 
 
 def test_reference_models_have_the_documented_sizes() -> None:
-    for ref, count in ((nn_module._RefSimpleCNN, 15_770), (nn_module._RefLeNet, 61_706)):
+    for ref, count in ((references.SimpleCNN, 15_770), (references.LeNet, 61_706)):
         assert sum(p.numel() for p in ref().parameters()) == count
 
 
@@ -59,7 +60,7 @@ def test_unfinished_model_is_not_implemented(cls) -> None:
 
 
 def test_model_instance_instead_of_class_is_named() -> None:
-    result = run_check(TASKS["nn_module.SimpleCNN"], nn_module._RefSimpleCNN(), device="cpu")
+    result = run_check(TASKS["nn_module.SimpleCNN"], references.SimpleCNN(), device="cpu")
     assert result.codes == [Code.SUBMISSION_ERROR.value]
     assert "instance" in result.findings[0].message
 
@@ -81,8 +82,8 @@ def test_unfinished_dataset_is_not_implemented() -> None:
 
 
 SOLUTIONS = {
-    "nn_module.SimpleCNN": nn_module._RefSimpleCNN,
-    "nn_module.LeNet": nn_module._RefLeNet,
+    "nn_module.SimpleCNN": references.SimpleCNN,
+    "nn_module.LeNet": references.LeNet,
     "nn_module.count_parameters":
         lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad),
     "nn_module.conv_output_size": lambda n, k, s=1, p=0: (n + 2 * p - k) // s + 1,
