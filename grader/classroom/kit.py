@@ -25,9 +25,11 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from grader.classroom import expectations
 from grader.classroom.course import Course
-from grader.core import layout
+from grader.core import expected, layout
 from grader.core.catalogue import TASK_MODULES
 from grader.core.paths import PACKAGE, REPO
 
@@ -39,7 +41,7 @@ WHEEL_PROJECT = "pytorch-basics-grader"
 STUDENT_ROOTS: tuple[str, ...] = ("grader", "grader.data", *TASK_MODULES)
 # The only top-level modules of grader/ a student needs; every other one is a command.
 STUDENT_TOP_LEVEL = frozenset({"grader", "grader.data"})
-NEVER_SHIPPED = ("grader.classroom",)
+NEVER_SHIPPED = ("grader.classroom", "grader.answers")
 # Distributions the notebooks and the student grader import (the versions come from the course's
 # pyproject.toml); jupyterlab runs the notebooks.
 # nbgrader: its Validate button (the instructor tools and the Assignment List are turned off in
@@ -191,17 +193,21 @@ def _pyproject(packages: list[str]) -> str:
         f'requires-python = "{project["requires-python"]}"\ndependencies = [\n{deps}]\n\n'
         f"[tool.setuptools]\npackages = {json.dumps(packages)}\n\n"
         f'[tool.setuptools.package-data]\n"grader.core" = ["{layout.EXERCISES_FILE.name}"]\n'
+        f'"grader" = ["{expected.RECORDING.name}"]\n'
     )
 
 
-def build_wheel(modules: dict[str, Path], out: Path) -> Path:
-    """Build the student grader's wheel from exactly `modules` into `out`."""
+def build_wheel(modules: dict[str, Path], out: Path, recorded: dict[str, Any]) -> Path:
+    """Build the student grader's wheel from exactly `modules` and the `recorded` expectations
+    into `out`."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp)
         for path in modules.values():
             target = src / path.relative_to(PACKAGE.parent)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+        version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+        expected.save(recorded, src / expected.RECORDING.relative_to(PACKAGE.parent), version)
         # ready() names exercises by number; the wheel has no notebooks to read them from.
         numbers = {a: layout.exercise_numbers(a) for a in layout.ASSIGNMENTS}
         exercises = src / layout.EXERCISES_FILE.relative_to(PACKAGE.parent)
@@ -268,7 +274,11 @@ def build(dist: Path = DIST, course: Course | None = None) -> Kit:
     for name in ("README.md", "Makefile"):
         shutil.copyfile(KIT_TEMPLATES / name, folder / name)
     copy_notebooks((course or Course()).dir("release"), folder / "notebooks")
-    wheel = build_wheel(modules, folder / "wheels")
+    try:
+        recorded = expectations.record()
+    except expectations.RecordingError as exc:
+        raise KitError(str(exc)) from exc
+    wheel = build_wheel(modules, folder / "wheels", recorded)
     archive = Path(shutil.make_archive(str(dist / KIT_NAME), "zip", root_dir=dist,
                                        base_dir=KIT_NAME))
     return Kit(folder, archive, wheel, tuple(modules))
