@@ -20,6 +20,7 @@ class Code(StrEnum):
     EVAL_MODE_MISSING = "EVAL_MODE_MISSING"
     NO_GRAD_MISSING = "NO_GRAD_MISSING"
     UPDATES_IN_EVAL = "UPDATES_IN_EVAL"
+    RANDOM_IN_EVAL = "RANDOM_IN_EVAL"
     LOSS_GRAPH_RETAINED = "LOSS_GRAPH_RETAINED"
     DEVICE_MISMATCH = "DEVICE_MISMATCH"
     ACCURACY_WRONG = "ACCURACY_WRONG"
@@ -63,6 +64,8 @@ MEANING: dict[Code, str] = {
     Code.EVAL_MODE_MISSING: "evaluation ran with the model in train mode",
     Code.NO_GRAD_MISSING: "evaluation recorded autograd graphs",
     Code.UPDATES_IN_EVAL: "evaluation computed gradients or changed the model",
+    Code.RANDOM_IN_EVAL: "the model stays random in eval mode (dropout that ignores "
+                         "model.training), so evaluating it twice gives two results",
     Code.LOSS_GRAPH_RETAINED: "a loss tensor, with its autograd graph, outlived its batch",
     Code.DEVICE_MISMATCH: "a model or tensor was not on the device it was given",
     Code.ACCURACY_WRONG: "the accuracy is not the fraction of samples predicted right",

@@ -107,6 +107,14 @@ MUTANTS: list[Case] = [
     mutant(NET, "forward under no_grad", "WRONG_VALUE",
            replace("return self.classifier(self.features(x))",
                    "with torch.no_grad():\n            return self.classifier(self.features(x))")),
+    mutant(NET, "F.dropout in forward, mode not passed", "RANDOM_IN_EVAL",
+           drop_line("nn.Dropout(0.25),"),
+           replace("self.classifier(self.features(x))",
+                   "self.classifier(F.dropout(self.features(x), 0.25))")),
+    mutant(NET, "F.dropout in forward with training=True", "RANDOM_IN_EVAL",
+           drop_line("nn.Dropout(0.25),"),
+           replace("self.classifier(self.features(x))",
+                   "self.classifier(F.dropout(self.features(x), p=0.25, training=True))")),
     # ---- softmax
     mutant(SOFTMAX, "naive softmax without the max", "UNSTABLE_NUMERICS",
            replace("logits - logits.amax(dim=dim, keepdim=True)", "logits")),
@@ -302,6 +310,11 @@ EQUIVALENTS: list[Case] = [
                        "self.classifier(self.features(x).flatten(1))")),
     equivalent(NET, "log_softmax at the end",
                replace("nn.Linear(128, 10),", "nn.Linear(128, 10), nn.LogSoftmax(dim=1),")),
+    equivalent(NET, "F.dropout in forward with training=self.training",
+               drop_line("nn.Dropout(0.25),"),
+               replace("self.classifier(self.features(x))",
+                       "self.classifier(F.dropout(self.features(x), 0.25, "
+                       "training=self.training))")),
     # ---- softmax
     equivalent(SOFTMAX, "max(...).values", replace("logits.amax(dim=dim, keepdim=True)",
                                                    "logits.max(dim=dim, keepdim=True).values")),
