@@ -107,7 +107,6 @@ def _first_failing_case(fn: Any, name: str, cases: tuple, judge: Any,
 
 MAX_PARAMS = 2_000_000
 _BATCHES = (1, 3)
-_BATCHES_STRICT = (1, 3, 5, 17)
 
 
 def _images(batch: int, device: str, seed: int = 0) -> torch.Tensor:
@@ -232,33 +231,6 @@ def _activation_findings(cls: type[nn.Module], model: nn.Module, name: str,
         "class scores, while CrossEntropyLoss expects unbounded scores (logits)."))]
 
 
-def _separable_batch(device: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """10 easy images: class k is a bright block at its own place on faint noise."""
-    gen = torch.Generator().manual_seed(3)
-    x = 0.1 * torch.rand(10, 1, 28, 28, generator=gen)
-    y = torch.arange(10)
-    for i, k in enumerate(y.tolist()):
-        row, col = (k % 5) * 5, (k // 5) * 14
-        x[i, 0, row:row + 5, col:col + 14] = 1.0
-    return x.to(device), y.to(device)
-
-
-def _learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Finding]:
-    """WRONG_VALUE: a few Adam steps on an easy batch did not lower the loss (strict runs only;
-    skipped when a step is too slow to judge)."""
-    model = models.build(cls, seed=3, device=device)
-    x, y = _separable_batch(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    probed = models.learning_probe(model, x, y, F.cross_entropy, optimizer, steps=5,
-                                   measure_in_eval=False, step_budget=0.08)
-    if isinstance(probed, str) or probed[1] < probed[0]:
-        return []  # too big to judge quickly, or it learns; an unlearnable output is caught above
-    before, after = probed
-    return [Finding(Code.WRONG_VALUE, (
-        f"five Adam steps on 10 easy images did not lower the loss of `{name}` ({before:.4f} -> "
-        f"{after:.4f}): the parameters the optimizer sees do not shape the output."))]
-
-
 def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
     """SUBMISSION_ERROR: not an nn.Module class. MNISTNet(): (B, 1, 28, 28) -> logits (B, 10), any
     architecture under MAX_PARAMS.
@@ -282,13 +254,13 @@ def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
     model = models.build(cls, seed=0, device=ctx.device)
     findings = _parameter_findings(model, name)
     model.eval()  # BatchNorm cannot train on a batch of one
-    sizes = _BATCHES_STRICT if ctx.strict else _BATCHES
+    sizes = answers("mnist").BATCHES if ctx.strict else _BATCHES
     findings = findings or _shape_findings(model, name, sizes, ctx.device)
     findings = findings or _grad_findings(model, name, ctx.device)
     findings = findings or _random_in_eval_findings(model, name, ctx.device)
     findings = findings or _activation_findings(cls, model, name, ctx.device)
     if not findings and ctx.strict:
-        findings = _learning_findings(cls, name, ctx.device)
+        findings = answers("mnist").learning_findings(cls, name, ctx.device)
     return findings
 
 
