@@ -16,7 +16,6 @@ import argparse
 import csv
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -125,12 +124,7 @@ def main() -> int:
               f"(+ hub and instructor, {hub_pss + teacher_pss:.0f} MiB)")
         return 0
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
+        hubsetup.stop(proc, folder)
         log.close()
         hubsetup.remove(folder)
         subprocess.run(["rm", "-rf", str(root)], check=False)

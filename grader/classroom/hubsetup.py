@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -322,3 +323,21 @@ def remove(folder: HubFolder) -> list[str]:
     removed = hubroster.remove_accounts(folder.hub) if folder.hub.exists() else []
     shutil.rmtree(folder.root, ignore_errors=True)
     return removed
+
+
+def stop(proc: subprocess.Popen, folder: HubFolder) -> None:
+    """Stop a hub started as `python -m grader.hub serve` by its own pid (the command exec'd
+    JupyterHub, which stops every user's server as it stops), then the proxy it started."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+    proxy_pid = folder.hub / "proxy.pid"
+    if proxy_pid.exists():
+        try:
+            os.kill(int(proxy_pid.read_text()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass

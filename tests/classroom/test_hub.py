@@ -29,7 +29,6 @@ import os
 import secrets
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -142,20 +141,7 @@ def hub() -> Iterator[dict]:
         yield {"base": base, "people": people, "passwords": passwords, "folder": folder,
                "steps": steps, "pid": proc.pid}
     finally:
-        # The hub stops every user's server when it stops (its own pid: it exec'd the command).
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        proxy_pid = folder.hub / "proxy.pid"
-        if proxy_pid.exists():
-            try:
-                os.kill(int(proxy_pid.read_text()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
+        hubsetup.stop(proc, folder)
         log.close()
         hubsetup.remove(folder)  # each user's leftover processes by pid, accounts, homes
         shutil.rmtree(root, ignore_errors=True)
