@@ -46,6 +46,41 @@ def forward(model: nn.Module, x: torch.Tensor) -> Any:
         return exc
 
 
+def _twice_in_eval(model: nn.Module, x: torch.Tensor) -> tuple[Any, Any]:
+    """Two forward passes of the (eval-mode) model on the same x, without gradients, after a
+    fixed seed; torch's random state is as it was afterwards."""
+    cuda = list(range(torch.cuda.device_count())) if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(0)
+        return forward(model, x), forward(model, x)
+
+
+def random_in_eval(model: nn.Module, x: torch.Tensor, what: str, inputs: str) -> list[Finding]:
+    """RANDOM_IN_EVAL: in eval mode and without gradients, the same inputs `x` give different
+    outputs on two passes (dropout called as a function that ignores the model's mode).
+    `what` names the model in the message, `inputs` what x holds ("images", "samples")."""
+    model.eval()
+    first, second = _twice_in_eval(model, x)
+    if not (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)) \
+            or first.shape != second.shape:
+        return []
+    first, second = first.double(), second.double()
+    if torch.allclose(first, second, rtol=1e-4, atol=1e-5, equal_nan=True):
+        return []
+    diff = (first - second).abs().nan_to_num(0.0).max().item()
+    changed = int((first.argmax(dim=1) != second.argmax(dim=1)).sum()) \
+        if first.dim() == 2 and first.shape[1] > 1 else 0
+    classes = f"; the predicted class changed for {changed} of {len(x)}" if changed else ""
+    return [Finding(Code.RANDOM_IN_EVAL, (
+        f"in eval mode and under torch.no_grad(), {what} gave different outputs for the same "
+        f"{len(x)} {inputs} on two passes (largest difference {diff:.3g}{classes}): model.eval() "
+        "did not make it deterministic. Something in forward() still draws random numbers, as "
+        "dropout does when it is called as a function that is not told the model's mode (a "
+        "dropout layer registered in __init__ follows model.eval() by itself). Evaluation is "
+        "then not repeatable: the accuracy is measured on a randomly damaged network, and two "
+        "evaluations of the same model disagree."))]
+
+
 def sweep(model: nn.Module, make_input: Callable[[int], torch.Tensor],
           batches: tuple[int, ...]) -> dict[int, Any]:
     """{batch size: output or exception} for a forward pass at each batch size."""

@@ -447,8 +447,9 @@ def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
     hard-coded, seen as a size error with a second batch size (HARDCODED_BATCH_SIZE); no
     registered parameters (WRONG_PARAMETER_COUNT); outputs all in [0, 1] for large varied
     inputs (SIGMOID_BEFORE_BCE_WITH_LOGITS); outputs never negative with exact zeros, or all
-    exactly 1 (ACTIVATION_ON_OUTPUT); an output cut from the graph or a loss that 40 Adam steps
-    on separable data barely lowers (WRONG_VALUE).
+    exactly 1 (ACTIVATION_ON_OUTPUT); two passes over the same samples in eval mode that differ
+    (RANDOM_IN_EVAL); an output cut from the graph or a loss that 40 Adam steps on separable
+    data barely lowers (WRONG_VALUE).
     """
     problem = _shape_problem(cls, ctx)
     if problem is not None and problem.code is Code.HARDCODED_INPUT_WIDTH:
@@ -457,6 +458,10 @@ def check_binary_classifier(cls: type, ctx: Context) -> list[Finding]:
         return [problem]
     width = (answers("bce_mse").WIDTHS if ctx.strict else _WIDTHS)[-1]
     model = models.build(cls, width, seed=width, device=ctx.device)
+    samples = torch.randn(8, width, generator=seeded_generator(2)).to(ctx.device)
+    random = models.random_in_eval(model, samples, f"BinaryClassifier({width})", "samples")
+    if random:
+        return random
     finding = _activation_problem(model, width, ctx.device) or _learning_problem(cls, ctx.device)
     return [finding] if finding else []
 
@@ -493,6 +498,7 @@ TASKS: list[Task] = [
              "giving one raw number per sample, shaped like the targets.",
         catches=(Code.WRONG_OUTPUT_SHAPE, Code.SIGMOID_BEFORE_BCE_WITH_LOGITS,
                  Code.ACTIVATION_ON_OUTPUT, Code.WRONG_PARAMETER_COUNT, Code.HARDCODED_BATCH_SIZE,
-                 Code.HARDCODED_INPUT_WIDTH, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+                 Code.HARDCODED_INPUT_WIDTH, Code.RANDOM_IN_EVAL, Code.WRONG_VALUE,
+                 Code.SUBMISSION_ERROR),
     ),
 ]

@@ -176,38 +176,6 @@ def _grad_findings(model: nn.Module, name: str, device: str) -> list[Finding]:
         "train any parameter."))]
 
 
-def _twice_in_eval(model: nn.Module, x: torch.Tensor, device: str) -> tuple[Any, Any]:
-    """Two forward passes of the (eval-mode) model on the same x, without gradients, after a
-    fixed seed; torch's random state is as it was afterwards."""
-    cuda = list(range(torch.cuda.device_count())) if torch.device(device).type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(0)
-        return models.forward(model, x), models.forward(model, x)
-
-
-def _random_in_eval_findings(model: nn.Module, name: str, device: str) -> list[Finding]:
-    """RANDOM_IN_EVAL: in eval mode and without gradients, the same images give different
-    outputs on two passes (dropout called as a function that ignores the model's mode)."""
-    x = _images(8, device, seed=2)
-    first, second = _twice_in_eval(model, x, device)
-    if not (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)):
-        return []
-    first, second = first.double(), second.double()
-    if torch.allclose(first, second, rtol=1e-4, atol=1e-5, equal_nan=True):
-        return []
-    diff = (first - second).abs().nan_to_num(0.0).max().item()
-    changed = int((first.argmax(dim=1) != second.argmax(dim=1)).sum())
-    digits = f"; the predicted digit changed for {changed} of {len(x)}" if changed else ""
-    return [Finding(Code.RANDOM_IN_EVAL, (
-        f"in eval mode and under torch.no_grad(), `{name}` gave different outputs for the same "
-        f"{len(x)} images on two passes (largest difference {diff:.3g}{digits}): model.eval() "
-        "did not make it deterministic. Something in forward() still draws random numbers, as "
-        "dropout does when it is called as a function that is not told the model's mode (a "
-        "dropout layer registered in __init__ follows model.eval() by itself). Evaluation is "
-        "then not repeatable: the accuracy is measured on a randomly damaged network, and two "
-        "evaluations of the same model disagree."))]
-
-
 def _output_kind(model: nn.Module, device: str) -> str | None:
     return models.output_activation(models.forward(model, _images(16, device, seed=1)))
 
@@ -257,7 +225,8 @@ def check_mnistnet(cls: Any, ctx: Context) -> list[Finding]:
     sizes = answers("mnist").BATCHES if ctx.strict else _BATCHES
     findings = findings or _shape_findings(model, name, sizes, ctx.device)
     findings = findings or _grad_findings(model, name, ctx.device)
-    findings = findings or _random_in_eval_findings(model, name, ctx.device)
+    findings = findings or models.random_in_eval(model, _images(8, ctx.device, seed=2),
+                                                 f"`{name}`", "images")
     findings = findings or _activation_findings(cls, model, name, ctx.device)
     if not findings and ctx.strict:
         findings = answers("mnist").learning_findings(cls, name, ctx.device)

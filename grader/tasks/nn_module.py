@@ -272,7 +272,10 @@ def _check_model(cls: Any, ctx: Context, spec: _Spec) -> list[Finding]:
     architecture = _architecture_finding(model, layers, spec.name)
     if architecture is not None:
         return [architecture, *_mismatch_extras(model, spec, ctx)]
-    return _shape_findings(model, spec, ctx) or _value_findings(model, layers, want, spec, ctx)
+    images = _images(8, spec.image_size, ctx.device, seed=2)
+    return (_shape_findings(model, spec, ctx)
+            or models.random_in_eval(model, images, f"`{spec.name}`", "images")
+            or _value_findings(model, layers, want, spec, ctx))
 
 
 def check_simple_cnn(cls: Any, ctx: Context) -> list[Finding]:
@@ -286,6 +289,8 @@ def check_simple_cnn(cls: Any, ctx: Context) -> list[Finding]:
                            unflattened / with a different feature count.
     ACTIVATION_ON_OUTPUT   with the reference weights copied in (matched by shape), the outputs
                            equal softmax/sigmoid/ReLU/tanh of the reference logits.
+    RANDOM_IN_EVAL         in eval mode, two passes over the same images differ (F.dropout not
+                           told the model's mode).
     WRONG_VALUE            same weights, different logits (e.g. avg-pool, missing ReLU).
     Logits are compared up to a per-row constant, so log_softmax outputs pass; the model is
     evaluated in eval mode, so a Dropout layer (no parameters) is accepted.
@@ -298,7 +303,7 @@ def check_lenet(cls: Any, ctx: Context) -> list[Finding]:
 
     Same checks and findings as check_simple_cnn, against the LeNet reference (61,706 weights):
     WRONG_PARAMETER_COUNT, HARDCODED_BATCH_SIZE, WRONG_OUTPUT_SHAPE, ACTIVATION_ON_OUTPUT,
-    WRONG_VALUE (e.g. a missing ReLU between the Linear layers, average pooling).
+    RANDOM_IN_EVAL, WRONG_VALUE (e.g. a missing ReLU between the Linear layers, average pooling).
     """
     return _check_model(cls, ctx, _LENET)
 
@@ -441,7 +446,8 @@ TASKS: list[Task] = [
         hint="Write down the shape (B, C, H, W) after every layer; flatten everything except the "
              "batch dimension before the Linear layer, and return the last layer's raw scores.",
         catches=(Code.WRONG_PARAMETER_COUNT, Code.WRONG_OUTPUT_SHAPE, Code.HARDCODED_BATCH_SIZE,
-                 Code.ACTIVATION_ON_OUTPUT, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+                 Code.ACTIVATION_ON_OUTPUT, Code.RANDOM_IN_EVAL, Code.WRONG_VALUE,
+                 Code.SUBMISSION_ERROR),
     ),
     Task(
         id="nn_module.LeNet", name="LeNet", check=check_lenet, points=3,
@@ -449,7 +455,8 @@ TASKS: list[Task] = [
              "it; flatten all but the batch dimension before the first Linear layer and leave the "
              "last layer's output as it is.",
         catches=(Code.WRONG_PARAMETER_COUNT, Code.WRONG_OUTPUT_SHAPE, Code.HARDCODED_BATCH_SIZE,
-                 Code.ACTIVATION_ON_OUTPUT, Code.WRONG_VALUE, Code.SUBMISSION_ERROR),
+                 Code.ACTIVATION_ON_OUTPUT, Code.RANDOM_IN_EVAL, Code.WRONG_VALUE,
+                 Code.SUBMISSION_ERROR),
     ),
     Task(
         id="nn_module.count_parameters", name="count_parameters", check=check_count_parameters,

@@ -186,6 +186,9 @@ MUTANTS: list[Case] = [
            replace("per_element = logits", "logits = torch.sigmoid(logits)\n"
                    "    per_element = logits")),
     # ---- BinaryClassifier
+    mutant(BIN, "F.dropout in forward, mode not passed", "RANDOM_IN_EVAL",
+           replace("return self.layers(x)",
+                   "return self.layers[3](F.dropout(self.layers[:3](x), 0.2))")),
     mutant(BIN, "sigmoid on the output", "SIGMOID_BEFORE_BCE_WITH_LOGITS",
            replace("nn.Linear(hidden, 1),", "nn.Linear(hidden, 1), nn.Sigmoid(),")),
     mutant(BIN, "ReLU on the output", "ACTIVATION_ON_OUTPUT",
@@ -229,6 +232,8 @@ MUTANTS: list[Case] = [
     mutant(CONV, "padding on one side only", "WRONG_VALUE", replace("2 * padding", "padding")),
     mutant(CONV, "true division", "WRONG_VALUE", replace("// stride", "/ stride")),
     # ---- SimpleCNN
+    mutant(CNN, "F.dropout in forward, mode not passed", "RANDOM_IN_EVAL",
+           replace("return self.fc(x)", "return self.fc(F.dropout(x, 0.25))")),
     mutant(CNN, "hard-coded batch size in view", "HARDCODED_BATCH_SIZE",
            replace("x.view(x.size(0), -1)", "x.view(64, -1)")),
     mutant(CNN, "flatten pairs of samples together", "HARDCODED_BATCH_SIZE",
