@@ -20,9 +20,7 @@ import json
 import re
 import subprocess
 import sys
-import sysconfig
 import tokenize
-import venv
 import zipfile
 from collections.abc import Iterator
 from importlib.metadata import packages_distributions
@@ -48,18 +46,6 @@ def _checks_an_exercise(source: str) -> bool:
     """A check of code the student writes (not mnist.model, the outcome of a training run)."""
     match = CHECK_CALL.search(source)
     return bool(match) and not get_task(match.group(1)).missing
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory) -> kitlib.Kit:
-    dist = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "grader.kit", "--dist", str(dist)], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    folder = dist / kitlib.KIT_NAME
-    (wheel,) = (folder / "wheels").glob("*.whl")
-    return kitlib.Kit(folder, dist / f"{kitlib.KIT_NAME}.zip", wheel,
-                      tuple(kitlib.student_modules()))
 
 
 # --------------------------------------------------------------------------- what is in it
@@ -266,27 +252,6 @@ def test_the_readme_lists_every_task_whose_reference_is_its_solution() -> None:
 
 
 # --------------------------------------------------------------------------- installed alone
-
-
-@pytest.fixture(scope="module")
-def kit_python(kit, tmp_path_factory) -> Path:
-    """A fresh venv with the kit's wheel installed; torch & co. seen through a .pth file.
-
-    The .pth adds this environment's site-packages as a plain path, so its .pth files (among
-    them the editable install of the course's own grader) are not processed: `grader` can only
-    come from the wheel.
-    """
-    env = tmp_path_factory.mktemp("kitvenv")
-    venv.EnvBuilder(with_pip=False).create(env)
-    python = env / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
-                              "'purelib'))"], capture_output=True, text=True, check=True)
-    Path(purelib.stdout.strip(), "course_deps.pth").write_text(sysconfig.get_path("purelib"))
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "--quiet", "--no-deps", "--no-index", str(kit.wheel)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return python
 
 
 def _run(python: Path, code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
