@@ -55,37 +55,6 @@ class KitError(Exception):
 
 
 @dataclass(frozen=True)
-class Reveal:
-    """A task whose reference in the shipped check code is effectively its solution."""
-
-    task: str  # task id
-    where: str  # the kit file that holds it
-    what: str  # what a reader finds there
-
-
-# Reviewed by hand against grader/tasks/. tests/test_kit.py fails when a line of a task's solution
-# shows up in the kit anywhere but the file listed here for that task; most of these references
-# compute the answer with different code, so no line-by-line search can find them: review this
-# list when a check changes. The README lists the same tasks.
-REVEALS: tuple[Reveal, ...] = (
-    Reveal("nn_module.SimpleCNN", "grader/tasks/nn_module.py",
-           "_RefSimpleCNN: the layers the exercise describes, as a module"),
-    Reveal("nn_module.LeNet", "grader/tasks/nn_module.py",
-           "_RefLeNet: the solution's layers and forward, line for line"),
-    Reveal("nn_module.count_parameters", "grader/tasks/nn_module.py",
-           "the expected count is computed with the solution's one-line expression"),
-    Reveal("nn_module.conv_output_size", "grader/tasks/nn_module.py",
-           "the expected size is computed with the solution's formula"),
-    Reveal("dataloaders.iterations_per_epoch", "grader/tasks/dataloaders.py",
-           "the expected count is computed with the solution's formula (ceil or floor)"),
-    Reveal("bce_mse.bce_loss", "grader/tasks/bce_mse.py",
-           "bce_reference: the clamped binary cross-entropy, as the solution writes it"),
-    Reveal("mnist.train_one_epoch", "grader/tasks/mnist.py",
-           "_reference_epoch: the five-step training loop the solution writes"),
-)
-
-
-@dataclass(frozen=True)
 class Kit:
     """What one build produced."""
 
