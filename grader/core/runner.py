@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from grader.core import integrity
+from grader.core.borrowed import borrows_answers
 from grader.core.capture import captured
 from grader.core.expected import MissingExpectation
 from grader.core.findings import Code, Finding
@@ -138,6 +139,12 @@ def _tamper_finding(names: list[str]) -> Finding:
                    "Restart the kernel and remove the code that reassigns them.")
 
 
+def _borrowed_finding(name: str) -> Finding:
+    """TAMPERING: the submission is, or is built from, the instructor's reference."""
+    return Finding(Code.TAMPERING, f"`{name}` is, or is built from, the grader's own reference "
+                   "(grader.answers), not the student's code, so it cannot be graded.")
+
+
 def run_check(
     task: Task,
     obj: Any,
@@ -155,6 +162,8 @@ def run_check(
         findings = [Finding(Code.NOT_IMPLEMENTED, task.missing or (
             f"`{task.name}` is not defined yet: write it in the cell marked YOUR CODE HERE and "
             "run that cell first."))]
+    elif borrows_answers(obj):
+        findings = [_borrowed_finding(task.name)]
     else:
         tampered = integrity.tampered_names()
         if tampered:
