@@ -1,5 +1,5 @@
-"""Hidden cases of notebook 04 (cross-entropy). Its references are torch's own softmax and
-cross-entropy, which the checks call directly."""
+"""Hidden cases of notebook 04 (cross-entropy). Its references are torch's own softmax,
+cross-entropy and autograd through it, which the checks call directly."""
 
 from __future__ import annotations
 
@@ -21,5 +21,13 @@ def large_logits(gen: torch.Generator) -> list[tuple[torch.Tensor, int]]:
 
 
 CE_SHAPES = [(7, 3), (2, 10), (1, 6)]  # (batch, classes)
+
+# (batch, classes) for the gradient: never B == C, so one-hot code cannot broadcast silently.
+GRAD_SHAPES = [(8, 3), (3, 10), (1, 5), (64, 10)]
+
+
+def grad_large_logits(gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """A batch of confident logits in the hundreds, in float32, with random targets."""
+    return [(torch.randn(6, 5, generator=gen) * 400, torch.randint(0, 5, (6,), generator=gen))]
 
 REFERENCES: dict[str, Any] = {}

@@ -29,6 +29,11 @@ SOFTMAX: dict[Any, str] = {
 LOG_SOFTMAX = {f: n for f, n in SOFTMAX.items() if "log_softmax" in n}
 CROSS_ENTROPY: dict[Any, str] = {F.cross_entropy: "F.cross_entropy", F.nll_loss: "F.nll_loss",
                                  **LOG_SOFTMAX}
+# Autograd in every entry point: torch.func.grad and torch.autograd.functional call
+# torch.autograd.grad themselves, so they are recorded under that name.
+AUTOGRAD: dict[Any, str] = {torch.Tensor.backward: "Tensor.backward",
+                            torch.autograd.grad: "torch.autograd.grad",
+                            torch.autograd.backward: "torch.autograd.backward"}
 BCE: dict[Any, str] = {F.binary_cross_entropy: "F.binary_cross_entropy",
                        F.binary_cross_entropy_with_logits: "F.binary_cross_entropy_with_logits"}
 

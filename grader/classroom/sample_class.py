@@ -86,6 +86,14 @@ def softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return exps / exps.sum(dim=dim, keepdim=True)
 '''
 
+GRADIENT_OF_THE_SUM = '''\
+def cross_entropy_grad(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """d(mean cross-entropy)/d(logits) for (B, C) logits and (B,) class indices, by hand."""
+    grad = torch.softmax(logits, dim=1)
+    grad[torch.arange(len(targets)), targets] -= 1   # softmax minus one-hot
+    return grad
+'''
+
 HARDCODED_BATCH = '''\
 class SimpleCNN(nn.Module):
     """conv(1->8, 3x3, pad 1) -> ReLU -> maxpool 2 -> flatten -> Linear(1568 -> 10)."""
@@ -195,6 +203,10 @@ CLASS: dict[str, Student] = {
     "unstable_softmax": Student(
         "computes exp() of raw logits: overflows for large scores",
         cells={"softmax": UNSTABLE_SOFTMAX}, expect={"test_softmax": "UNSTABLE_NUMERICS"}),
+    "gradient_of_the_sum": Student(
+        "differentiates cross-entropy by hand but forgets the mean's 1/B",
+        cells={"cross_entropy_grad": GRADIENT_OF_THE_SUM},
+        expect={"test_cross_entropy_grad": "WRONG_VALUE"}),
     "hardcoded_batch": Student(
         "flattens with the batch size written in: x.view(64, -1)",
         cells={"simple_cnn": HARDCODED_BATCH}, expect={"test_simple_cnn": "HARDCODED_BATCH_SIZE"}),

@@ -1,8 +1,10 @@
-"""Checks for the cross-entropy notebook: a stable softmax, and cross_entropy from logits.
+"""Checks for the cross-entropy notebook: a stable softmax, cross_entropy from logits, and the
+gradient of cross-entropy by hand.
 
-The notebook asks for both from the formula: calling torch's own softmax or cross-entropy is
-BUILTIN_USED (grader.checks.calls watches the calls). Otherwise grading is by behaviour: any
-correct, stable and differentiable way of writing them passes.
+The notebook asks for all three from the formula: calling torch's own softmax or cross-entropy,
+or autograd for the gradient, is BUILTIN_USED (grader.checks.calls watches the calls). Otherwise
+grading is by behaviour: any correct, stable (and, for the losses, differentiable) way of writing
+them passes. The gradient is compared with autograd through torch's own F.cross_entropy.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ from grader.core.task import Context, Task
 
 # Logits of a very confident model: exp() of them overflows float32 (and exp(-1000) is 0).
 LARGE_LOGITS = [[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0], [0.5, -0.5, 0.0]]
+# A confident batch for the loss and its gradient: right, wrong, a tie, and a small row.
+LARGE_CE_LOGITS = [[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0], [-1000.0, 1000.0, 0.0],
+                   [2.0, 1.0, -1.0]]
+LARGE_CE_TARGETS = [0, 0, 2, 1]
 
 
 # ------------------------------------------------------------------------------------- softmax
@@ -258,17 +264,172 @@ def check_cross_entropy(ce: LossFn, ctx: Context) -> list[Finding]:
         finding = _ce_case_problem(ce, x, t)
         if finding:
             return [finding]
-    x = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0],
-                      [-1000.0, 1000.0, 0.0], [2.0, 1.0, -1.0]])
-    t = torch.tensor([0, 0, 2, 1])
+    x, t = torch.tensor(LARGE_CE_LOGITS), torch.tensor(LARGE_CE_TARGETS)
     finding = stability_problem("cross_entropy", ce, F.cross_entropy, x.to(ctx.device),
                                 t.to(ctx.device))
     return [finding] if finding else []
 
 
+# --------------------------------------------------------------------------- cross_entropy_grad
+
+def _grad_form_problem(out: Any, x: torch.Tensor) -> Finding | None:
+    """WRONG_VALUE: not a tensor; WRONG_OUTPUT_SHAPE: not one entry per logit."""
+    if not isinstance(out, torch.Tensor):
+        return Finding(Code.WRONG_VALUE, f"`cross_entropy_grad` returned a {type(out).__name__}, "
+                       "not a tensor.")
+    if out.shape == x.shape:
+        return None
+    b, c = x.shape
+    why = {(): "a single number, the size of a loss, not of its gradient",
+           (c,): "one value per class: the samples of the batch were reduced away",
+           (b,): "one value per sample: the classes were reduced away"}.get(
+               tuple(out.shape), "a different layout")
+    return Finding(Code.WRONG_OUTPUT_SHAPE, f"`cross_entropy_grad` returned shape "
+                   f"{tuple(out.shape)} for logits shaped {tuple(x.shape)}, {why}. The gradient "
+                   "with respect to the logits holds one entry per logit, so it has their shape: "
+                   "an optimizer subtracts it from them entry by entry.")
+
+
+def _grad_candidates(x: torch.Tensor, t: torch.Tensor, want: torch.Tensor) -> list[Candidate]:
+    """Each slip as what it does to autograd's gradient `want` of the mean cross-entropy."""
+    b, c = x.shape
+    one_hot = F.one_hot(t, c).to(want.dtype)
+    wrong, got = Code.WRONG_VALUE, "the gradient `cross_entropy_grad` returned"
+    return [
+        (want * b, wrong, f"{got} is {b} times autograd's for a batch of {b}: it is the gradient "
+         "of the summed loss, not of the mean over the batch that nn.CrossEntropyLoss returns, "
+         "so the size of every step would grow with the batch."),
+        (-want, wrong, f"{got} is autograd's with every sign flipped: its entry at each target "
+         "class is positive, so a gradient-descent step would make the target classes less "
+         "likely."),
+        (-want * b, wrong, f"{got} is autograd's with every sign flipped and {b} times larger for "
+         f"a batch of {b}: a step would make the target classes less likely, and its size would "
+         "grow with the batch."),
+        (want + one_hot / b, wrong, f"every entry of {got} is positive and each row sums to 1/B "
+         f"(here {1 / b:.3g}) instead of 0: the target class is pushed down like the other "
+         "classes instead of being pulled up. The derivative of the -z_t term of the loss is "
+         "missing."),
+        (want * b + one_hot, wrong, f"each row of {got} is positive and sums to 1: these are "
+         "probabilities, not yet the gradient of the mean loss. The derivative of the -z_t term "
+         "is missing (the target class is never pulled up), and so is the mean's factor 1/B."),
+        (want + (torch.softmax(x, 0) - torch.softmax(x, 1)) / b, wrong, f"the probabilities "
+         f"inside {got} sum to 1 down each column, over the samples of the batch (dim 0), not "
+         "along each row over one sample's classes: the softmax is taken over the wrong "
+         "dimension, so each sample's gradient depends on the other samples."),
+        (want / c, wrong, f"{got} is {c} times smaller than autograd's for {c} classes: it is "
+         "divided by B×C, the number of entries, where the mean over the batch divides by B "
+         "only."),
+    ]
+
+
+def _grad_mismatch(got: torch.Tensor, x: torch.Tensor, t: torch.Tensor,
+                   want: torch.Tensor) -> Finding:
+    """WRONG_VALUE: a gradient that differs from autograd's, explained by a slip if one fits."""
+    diff = (got - want.float()).abs().max().item()
+    sums = got.sum(dim=1)
+    rows = ("" if close(sums, torch.zeros_like(sums)) else
+            f" Its rows sum to between {sums.min().item():.3g} and {sums.max().item():.3g}, where "
+            "the rows of this gradient always sum to 0.")
+    fallback = (f"`cross_entropy_grad` returned values for logits shaped {tuple(x.shape)} that "
+                f"differ from autograd's gradient of the mean cross-entropy by up to {diff:.3g}."
+                + rows)
+    return explain(got, _grad_candidates(x, t, want), fallback)
+
+
+def _grad_target_problem(fn: LossFn, x: torch.Tensor, t: torch.Tensor, want: torch.Tensor,
+                         seen: str) -> Finding | None:
+    """TARGET_SHAPE: the right gradient when the same targets come as one-hot rows."""
+    b, c = x.shape
+    try:
+        out = fn(x.clone(), F.one_hot(t, c).float())
+    except Exception:  # this format fails too: not the explanation
+        return None
+    if isinstance(out, torch.Tensor) and close(out, want):
+        return Finding(Code.TARGET_SHAPE, f"with class-index targets shaped ({b},), the format "
+                       "nn.CrossEntropyLoss and the course's DataLoaders use, "
+                       f"`cross_entropy_grad` {seen}, yet it returns the right gradient when the "
+                       f"same targets come as one-hot rows shaped ({b}, {c}): it assumes one-hot "
+                       "targets.")
+    return None
+
+
+def _grad_case_problem(fn: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
+    """WRONG_VALUE: the logits changed in place; else the form of the result, then its values
+    against autograd (a failure is first tested for a target-format cause)."""
+    want = reference(F.cross_entropy, x, t)[1]
+    arg = x.clone()
+    try:
+        out = fn(arg, t.clone())
+    except Exception as exc:
+        finding = _grad_target_problem(fn, x, t, want, f"raised {type(exc).__name__}")
+        if finding:
+            return finding
+        raise
+    if not torch.equal(arg, x):
+        return Finding(Code.WRONG_VALUE, "`cross_entropy_grad` changed the logits it was given "
+                       "(an in-place operation such as -= on them): the caller's logits are "
+                       "overwritten.")
+    form = _grad_form_problem(out, x)
+    if form is not None:
+        return form
+    if close(out, want):
+        return None
+    return (_grad_target_problem(fn, x, t, want, "returns another gradient")
+            or _grad_mismatch(out.detach().float(), x, t, want))
+
+
+def _grad_stability_problem(fn: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | None:
+    """UNSTABLE_NUMERICS: logits of ±1000 must give autograd's finite gradient."""
+    want = reference(F.cross_entropy, x, t)[1]
+    out = fn(x.clone(), t.clone())
+    if _grad_form_problem(out, x) or close(out, want):
+        return None  # a form problem is reported on the small logits
+    got = out.detach().float()
+    seen = "with logits of ±1000 (a confident model) `cross_entropy_grad`"
+    if not torch.isfinite(got).all():
+        bad = [i for i in range(len(x)) if not torch.isfinite(got[i]).all()]
+        rows = ", ".join(str(x[i].tolist()) for i in bad[:2])
+        return Finding(Code.UNSTABLE_NUMERICS, f"{seen} returns nan/inf in the rows for logits "
+                       f"{rows}: exp(1000) overflows to inf and inf/inf is nan, although the "
+                       "gradient is perfectly well defined there.")
+    return Finding(Code.UNSTABLE_NUMERICS, f"{seen} returns finite but wrong values although it "
+                   "is right for small logits: large logits lose precision (an eps, a clamp or "
+                   "a rounding) where the probabilities should be computed from shifted logits.")
+
+
+def check_cross_entropy_grad(fn: LossFn, ctx: Context) -> list[Finding]:
+    """cross_entropy_grad(logits (B, C), targets (B,) long) equals autograd's d/dlogits of
+    F.cross_entropy(logits, targets) (the mean over the batch).
+
+    Detects (a wrong value is matched against what each slip does to the right gradient): no
+    division by B, the sign flipped, both, the one-hot term missing (with or without 1/B),
+    softmax over the batch dimension, division by B×C, the logits changed in place, a result
+    that is not a tensor (WRONG_VALUE); a result of another shape than the logits
+    (WRONG_OUTPUT_SHAPE); class-index targets failing or wrong where one-hot rows give the right
+    gradient (TARGET_SHAPE); nan/inf or wrong values at logits of ±1000 (UNSTABLE_NUMERICS).
+    """
+    g = seeded_generator(1)
+    hidden = answers("cross_entropy") if ctx.strict else None
+    shapes = [(5, 4)] + (hidden.GRAD_SHAPES if hidden else [])
+    for b, c in shapes:
+        x = (torch.randn(b, c, generator=g) * 2).to(ctx.device)
+        t = torch.randint(0, c, (b,), generator=g).to(ctx.device)
+        finding = _grad_case_problem(fn, x, t)
+        if finding:
+            return [finding]
+    large = [(torch.tensor(LARGE_CE_LOGITS), torch.tensor(LARGE_CE_TARGETS))]
+    if hidden:
+        large += hidden.grad_large_logits(g)
+    for x, t in large:
+        finding = _grad_stability_problem(fn, x.to(ctx.device), t.to(ctx.device))
+        if finding:
+            return [finding]
+    return []
+
+
 TASKS: list[Task] = [
     Task(
-        id="cross_entropy.softmax", name="softmax", points=4,
+        id="cross_entropy.softmax", name="softmax", points=3,
         check=calls.from_the_formula(check_softmax, calls.SOFTMAX, "softmax", (
             "a softmax written from its formula (exponentials over their sum along `dim`), "
             "not torch's")),
@@ -278,7 +439,7 @@ TASKS: list[Task] = [
         catches=(Code.WRONG_VALUE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
     Task(
-        id="cross_entropy.cross_entropy", name="cross_entropy", points=6,
+        id="cross_entropy.cross_entropy", name="cross_entropy", points=4,
         check=calls.from_the_formula(check_cross_entropy, calls.CROSS_ENTROPY, "cross_entropy", (
             "cross-entropy written by hand from the logits (log-probabilities computed in log "
             "space; building blocks such as `torch.logsumexp` are fine)")),
@@ -287,5 +448,18 @@ TASKS: list[Task] = [
              "averaged over the batch.",
         catches=(Code.SOFTMAX_BEFORE_CE, Code.WRONG_VALUE, Code.WRONG_OUTPUT_SHAPE,
                  Code.TARGET_SHAPE, Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
+    ),
+    Task(
+        id="cross_entropy.cross_entropy_grad", name="cross_entropy_grad", points=3,
+        check=calls.from_the_formula(check_cross_entropy_grad, calls.AUTOGRAD,
+                                     "cross_entropy_grad", (
+            "the gradient worked out by hand from the loss's formula, not computed by "
+            "autograd")),
+        hint="Differentiate one sample's loss, -z_t + log(sum_j exp(z_j)), one term at a time "
+             "with respect to a logit z_i; then ask how much one sample's loss counts in the "
+             "mean over the batch. Compare with autograd's `.grad` on a batch of two to see "
+             "which part is off.",
+        catches=(Code.WRONG_VALUE, Code.WRONG_OUTPUT_SHAPE, Code.TARGET_SHAPE,
+                 Code.UNSTABLE_NUMERICS, Code.BUILTIN_USED),
     ),
 ]

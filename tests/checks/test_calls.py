@@ -44,3 +44,39 @@ def test_builtin_used_names_what_was_called() -> None:
 def test_non_functions_are_left_to_the_check() -> None:
     assert calls.watch(nn.Linear, calls.SOFTMAX)[0] is nn.Linear
     assert calls.watch(3, calls.SOFTMAX)[0] == 3
+
+
+def test_autograd_is_recorded_through_each_entry_point() -> None:
+    x, t = torch.randn(3, 4), torch.tensor([0, 1, 2])
+
+    def backward(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = z.clone().requires_grad_()
+        F.cross_entropy(z, y).backward()
+        return z.grad
+
+    def autograd_grad(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = z.clone().requires_grad_()
+        return torch.autograd.grad(F.cross_entropy(z, y), z)[0]
+
+    def func_grad(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.func.grad(lambda q: F.cross_entropy(q, y))(z)
+
+    def jacobian(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.autograd.functional.jacobian(lambda q: F.cross_entropy(q, y), z)
+
+    expected = {backward: "Tensor.backward", autograd_grad: "torch.autograd.grad",
+                func_grad: "torch.autograd.grad", jacobian: "torch.autograd.grad"}
+    want = autograd_grad(x, t)
+    for fn, name in expected.items():
+        wrapped, seen = calls.watch(fn, calls.AUTOGRAD)
+        assert torch.allclose(wrapped(x, t), want, atol=1e-6)  # unchanged result
+        assert seen == [name], fn.__name__
+
+
+def test_a_gradient_by_hand_calls_no_autograd() -> None:
+    def by_hand(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return (torch.softmax(z, dim=1) - F.one_hot(y, z.shape[1])) / len(z)
+
+    wrapped, seen = calls.watch(by_hand, calls.AUTOGRAD)
+    wrapped(torch.randn(3, 4, requires_grad=True), torch.tensor([0, 1, 2]))
+    assert seen == []

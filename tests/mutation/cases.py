@@ -5,7 +5,8 @@ from __future__ import annotations
 from mutation.operators import Case, drop_line, equivalent, move_line, mutant, replace, unwrap
 
 TRAIN, EVAL, NET = "mnist.train_one_epoch", "mnist.evaluate", "mnist.MNISTNet"
-SOFTMAX, CE = "cross_entropy.softmax", "cross_entropy.cross_entropy"
+SOFTMAX, CE, CE_GRAD = ("cross_entropy.softmax", "cross_entropy.cross_entropy",
+                         "cross_entropy.cross_entropy_grad")
 MSE, BCE, BCEL, BIN = ("bce_mse.mse_loss", "bce_mse.bce_loss", "bce_mse.bce_with_logits_loss",
                        "bce_mse.BinaryClassifier")
 LOADERS, ITERS, PAIRS = ("dataloaders.make_loaders", "dataloaders.iterations_per_epoch",
@@ -152,6 +153,35 @@ MUTANTS: list[Case] = [
                    "    log_probs = logits -")),
     mutant(CE, "no minus sign", "WRONG_VALUE", replace("return -picked.mean()",
                                                        "return picked.mean()")),
+    # ---- cross_entropy_grad
+    mutant(CE_GRAD, "not divided by B", "WRONG_VALUE",
+           replace("(probs - one_hot) / logits.shape[0]", "probs - one_hot")),
+    mutant(CE_GRAD, "one-hot minus softmax", "WRONG_VALUE",
+           replace("(probs - one_hot)", "(one_hot - probs)")),
+    mutant(CE_GRAD, "one-hot term missing", "WRONG_VALUE", replace("(probs - one_hot)", "probs")),
+    mutant(CE_GRAD, "softmax over dim 0", "WRONG_VALUE",
+           replace("torch.softmax(logits, dim=1)", "torch.softmax(logits, dim=0)")),
+    mutant(CE_GRAD, "divided by B x C", "WRONG_VALUE",
+           replace("logits.shape[0]", "logits.numel()")),
+    mutant(CE_GRAD, "shift subtracted from the logits in place", "WRONG_VALUE",
+           replace("probs = torch.softmax(logits, dim=1)",
+                   "logits -= logits.amax(dim=1, keepdim=True)\n"
+                   "    probs = logits.exp() / logits.exp().sum(dim=1, keepdim=True)")),
+    mutant(CE_GRAD, "softmax by hand without the shift", "UNSTABLE_NUMERICS",
+           replace("torch.softmax(logits, dim=1)",
+                   "logits.exp() / logits.exp().sum(dim=1, keepdim=True)")),
+    mutant(CE_GRAD, "averaged over the batch", "WRONG_OUTPUT_SHAPE",
+           replace("(probs - one_hot) / logits.shape[0]", "(probs - one_hot).mean(dim=0)")),
+    mutant(CE_GRAD, "targets used as one-hot rows", "TARGET_SHAPE",
+           drop_line("one_hot = F.one_hot"), replace("(probs - one_hot)", "(probs - targets)")),
+    mutant(CE_GRAD, "backward() on F.cross_entropy", "BUILTIN_USED",
+           replace("return (probs - one_hot) / logits.shape[0]",
+                   "z = logits.detach().requires_grad_()\n"
+                   "    F.cross_entropy(z, targets).backward()\n    return z.grad")),
+    mutant(CE_GRAD, "torch.autograd.grad", "BUILTIN_USED",
+           replace("return (probs - one_hot) / logits.shape[0]",
+                   "z = logits.detach().requires_grad_()\n"
+                   "    return torch.autograd.grad(F.cross_entropy(z, targets), z)[0]")),
     # ---- mse_loss
     mutant(MSE, "sum instead of mean", "WRONG_VALUE", replace(".mean()", ".sum()")),
     mutant(MSE, "absolute instead of squared error", "WRONG_VALUE",
@@ -339,6 +369,21 @@ EQUIVALENTS: list[Case] = [
     equivalent(CE, "one-hot sum", replace("log_probs.gather(1, targets.unsqueeze(1)).squeeze(1)",
                                           "(F.one_hot(targets, logits.shape[1]) * log_probs)"
                                           ".sum(dim=1)")),
+    # ---- cross_entropy_grad
+    equivalent(CE_GRAD, "scatter instead of F.one_hot",
+               replace("F.one_hot(targets, logits.shape[1]).to(probs.dtype)",
+                       "torch.zeros_like(probs).scatter(1, targets.unsqueeze(1), 1.0)")),
+    equivalent(CE_GRAD, "softmax by hand with the shift",
+               replace("torch.softmax(logits, dim=1)",
+                       "(logits - logits.amax(1, keepdim=True)).exp() / (logits - logits.amax("
+                       "1, keepdim=True)).exp().sum(1, keepdim=True)")),
+    equivalent(CE_GRAD, "exp of the log-probabilities",
+               replace("torch.softmax(logits, dim=1)",
+                       "torch.exp(logits - torch.logsumexp(logits, dim=1, keepdim=True))")),
+    equivalent(CE_GRAD, "1 taken off at the targets by indexing",
+               replace("return (probs - one_hot) / logits.shape[0]",
+                       "probs[torch.arange(len(targets)), targets] -= 1\n"
+                       "    return probs / len(targets)")),
     # ---- mse_loss, bce_loss, bce_with_logits_loss
     equivalent(MSE, "pow(2)", replace("((pred - target) ** 2)", "(pred - target).pow(2)")),
     equivalent(MSE, "sum over numel", replace("((pred - target) ** 2).mean()",
