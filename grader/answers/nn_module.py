@@ -65,6 +65,30 @@ def count_cases() -> list[tuple[str, nn.Module]]:
             ("a small CNN with a frozen bias", conv), ("a SimpleCNN", SimpleCNN())]
 
 
+class _TwoHeads(nn.Module):
+    """A body and two heads, of which forward uses one: the other head gets no gradient."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Linear(4, 6)
+        self.head = nn.Linear(6, 3)
+        self.spare = nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(F.relu(self.body(x)))
+
+
+def sgd_cases() -> list[tuple[str, nn.Module, tuple[int, ...], float]]:
+    """Models (with the shape of their input batch) and learning rates sgd_step is also tried on:
+    a small CNN, a layer the output does not use, a frozen bias with a tiny learning rate."""
+    cnn = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
+    mlp[2].bias.requires_grad_(False)
+    return [("a small CNN", cnn, (3, 1, 6, 6), 0.01),
+            ("a model with a layer its output does not use", _TwoHeads(), (5, 4), 0.3),
+            ("a three-layer MLP with a frozen bias", mlp, (5, 4), 1e-3)]
+
+
 REFERENCES: dict[str, Any] = {
     "nn_module.SimpleCNN": SimpleCNN,
     "nn_module.LeNet": LeNet,

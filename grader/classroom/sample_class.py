@@ -193,6 +193,17 @@ def train_one_epoch(model, loader, criterion, optimizer, device):
     return running_loss / len(loader)
 '''
 
+REBINDS_UPDATE = '''\
+def sgd_step(model, lr):
+    """One gradient-descent step, by hand, on every parameter of `model` that has a gradient;
+    then clear the gradients."""
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.grad is not None:
+                p = p - lr * p.grad   # the new value of the parameter
+    model.zero_grad()
+'''
+
 CLASS: dict[str, Student] = {
     "correct": Student("gets everything right (the solutions)"),
     "softmax_before_ce": Student(
@@ -207,6 +218,9 @@ CLASS: dict[str, Student] = {
         "differentiates cross-entropy by hand but forgets the mean's 1/B",
         cells={"cross_entropy_grad": GRADIENT_OF_THE_SUM},
         expect={"test_cross_entropy_grad": "WRONG_VALUE"}),
+    "rebinds_update": Student(
+        "writes the update as p = p - lr * p.grad: the loop name is rebound, no parameter changes",
+        cells={"sgd_step": REBINDS_UPDATE}, expect={"test_sgd_step": "UPDATE_REBINDS_NAME"}),
     "hardcoded_batch": Student(
         "flattens with the batch size written in: x.view(64, -1)",
         cells={"simple_cnn": HARDCODED_BATCH}, expect={"test_simple_cnn": "HARDCODED_BATCH_SIZE"}),

@@ -16,6 +16,7 @@ class Code(StrEnum):
     ZERO_GRAD_AFTER_BACKWARD = "ZERO_GRAD_AFTER_BACKWARD"
     STEP_BEFORE_BACKWARD = "STEP_BEFORE_BACKWARD"
     STEP_OUTSIDE_BATCH_LOOP = "STEP_OUTSIDE_BATCH_LOOP"
+    UPDATE_REBINDS_NAME = "UPDATE_REBINDS_NAME"
     TRAIN_MODE_NOT_SET = "TRAIN_MODE_NOT_SET"
     EVAL_MODE_MISSING = "EVAL_MODE_MISSING"
     NO_GRAD_MISSING = "NO_GRAD_MISSING"
@@ -56,13 +57,17 @@ MEANING: dict[Code, str] = {
     Code.SIGMOID_BEFORE_BCE_WITH_LOGITS: "outputs squashed by a sigmoid reached a loss that "
                                          "applies the sigmoid itself",
     Code.ACTIVATION_ON_OUTPUT: "the model's last layer squashes or clips its scores",
-    Code.MISSING_ZERO_GRAD: "gradients of earlier batches were still there at backward()",
+    Code.MISSING_ZERO_GRAD: "gradients were not cleared between steps, so the next backward() "
+                            "adds to those of earlier batches",
     Code.ZERO_GRAD_AFTER_BACKWARD: "gradients were cleared between backward() and step()",
     Code.STEP_BEFORE_BACKWARD: "step() ran before backward() of the same batch",
     Code.STEP_OUTSIDE_BATCH_LOOP: "fewer optimizer steps than batches",
+    Code.UPDATE_REBINDS_NAME: "a hand-written update made new tensors and bound them to a name "
+                              "(`p = p - lr * p.grad`), so the parameters never changed",
     Code.TRAIN_MODE_NOT_SET: "training ran with the model in eval mode",
     Code.EVAL_MODE_MISSING: "evaluation ran with the model in train mode",
-    Code.NO_GRAD_MISSING: "evaluation recorded autograd graphs",
+    Code.NO_GRAD_MISSING: "autograd recorded work it must not: an evaluation, or a hand-written "
+                          "update of the parameters",
     Code.UPDATES_IN_EVAL: "evaluation computed gradients or changed the model",
     Code.RANDOM_IN_EVAL: "the model stays random in eval mode (dropout that ignores "
                          "model.training), so evaluating it twice gives two results",

@@ -1,7 +1,9 @@
-"""Checks for notebook 01 (nn.Module): SimpleCNN, LeNet, count_parameters, conv_output_size."""
+"""Checks for notebook 01 (nn.Module): SimpleCNN, LeNet, count_parameters, conv_output_size,
+sgd_step."""
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,8 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parameter import is_lazy
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 from grader.checks import models, shapes
+from grader.checks.calls import builtin_used
 from grader.checks.shapes import BatchRun
 from grader.checks.values import as_int, equal, first_matching
 from grader.core import expected
@@ -440,6 +446,265 @@ def check_conv_output_size(fn: Any, ctx: Context) -> list[Finding]:
     return []
 
 
+# --------------------------------------------------------------------------- sgd_step
+
+StepCase = tuple[str, nn.Module, tuple[int, ...], float]  # about, model, input shape, lr
+
+
+def _step_cases(strict: bool) -> list[StepCase]:
+    """Models sgd_step is tried on, with the shape of their input batch and a learning rate."""
+    frozen = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3))
+    frozen[0].requires_grad_(False)  # a frozen "backbone": its parameters get no gradient
+    cases = [
+        ("a two-layer MLP", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), (5, 4),
+         0.1),
+        ("an MLP whose first layer is frozen", frozen, (5, 4), 0.5),
+    ]
+    return cases + (answers("nn_module").sgd_cases() if strict else [])
+
+
+def _backward(model: nn.Module, shape: tuple[int, ...], device: str) -> None:
+    """Fill the model's gradients with those of a cross-entropy on a fixed random batch."""
+    gen = torch.Generator().manual_seed(2)
+    out = model(torch.randn(shape, generator=gen).to(device))
+    targets = torch.randint(out.shape[1], (out.shape[0],), generator=gen).to(device)
+    F.cross_entropy(out, targets).backward()
+
+
+def _sgd_reference(model: nn.Module, lr: float) -> list[torch.Tensor]:
+    """The parameters after torch.optim.SGD's step with the model's gradients, on a copy."""
+    twin = copy.deepcopy(model)
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        q.grad = None if p.grad is None else p.grad.detach().clone()
+    torch.optim.SGD(twin.parameters(), lr=lr).step()
+    return [q.detach() for q in twin.parameters()]
+
+
+def _storages(value: Any) -> set[int]:
+    return {t.untyped_storage().data_ptr() for t in tree_flatten(value)[0]
+            if isinstance(t, torch.Tensor)}
+
+
+class _Watch(TorchDispatchMode):
+    """Records, while the student's update runs, whether an operation read a gradient's values
+    before anything wrote to that gradient (`used`), and which torch optimizers took a step
+    (`stepped`). Every operation goes through unchanged."""
+
+    def __init__(self, grads: list[torch.Tensor | None]) -> None:
+        super().__init__()
+        self.grads = set().union(*(_storages(g) for g in grads if g is not None))
+        self.written: set[int] = set()
+        self.used = False
+        self.stepped: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        schema = getattr(func, "_schema", None)
+        for i, arg in enumerate(schema.arguments if schema is not None else ()):
+            touched = _storages(args[i] if i < len(args) else kwargs.get(arg.name)) & self.grads
+            if arg.alias_info is None:  # read (a view or detach only aliases it)
+                self.used = self.used or bool(touched - self.written)
+            elif arg.alias_info.is_write:  # written in place, e.g. zero_()
+                self.written |= touched
+        return func(*args, **kwargs)
+
+    def run(self, fn: Any, model: nn.Module, lr: float) -> None:
+        def record(optimizer: torch.optim.Optimizer, *_: Any) -> None:
+            name = f"torch.optim.{type(optimizer).__name__}"
+            if name not in self.stepped:
+                self.stepped.append(name)
+
+        handle = register_optimizer_step_pre_hook(record)
+        try:
+            with self:
+                fn(model, lr)
+        finally:
+            handle.remove()
+
+
+_LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
+
+
+def _crash_finding(exc: Exception, call: str, watch: _Watch, params: list[torch.Tensor],
+                   grads: list[torch.Tensor | None]) -> Finding | None:
+    """NO_GRAD_MISSING: torch refused to change a parameter in place while autograd recorded;
+    ZERO_GRAD_AFTER_BACKWARD: the gradients were set to None before the update read them, which
+    then failed on None; SUBMISSION_ERROR: it failed on a parameter that has no gradient (frozen,
+    or not used by the loss). None for any other exception (the runner reports it)."""
+    text = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200].rstrip('.')}"
+    raised = f"{call} raised {text}{student_location(exc)}"
+    if isinstance(exc, RuntimeError) and _LEAF_IN_PLACE in str(exc):
+        return Finding(Code.NO_GRAD_MISSING, f"{raised}. The update changed a parameter in place "
+                       "while autograd was recording: a parameter is a leaf of the graph "
+                       "autograd builds, and torch refuses to change one in place while it "
+                       "tracks what is done with it. The update itself is not part of any "
+                       "computation to learn from.")
+    if not isinstance(exc, TypeError | AttributeError) or "NoneType" not in str(exc):
+        return None
+    cleared = any(g is not None and p.grad is None for p, g in zip(params, grads, strict=True))
+    if cleared and not watch.used:
+        return Finding(Code.ZERO_GRAD_AFTER_BACKWARD, f"{raised}: the gradients were cleared "
+                       "(set to None) before the update read them, so there was nothing left to "
+                       "step with. The update is made of the gradients; clear them once it has "
+                       "used them.")
+    if any(g is None for g in grads):
+        return Finding(Code.SUBMISSION_ERROR, f"{raised}. Some parameters of this model have no "
+                       "gradient (`.grad` is None): frozen ones (requires_grad=False) and ones "
+                       "the loss did not use. torch.optim.SGD leaves them as they are, and "
+                       "`sgd_step` must not fail on them.")
+    return None
+
+
+def _unchanged_finding(call: str, watch: _Watch, model: nn.Module, params: list[torch.Tensor],
+                       cleared: bool) -> Finding:
+    """UPDATE_REBINDS_NAME: the gradients were read but no parameter changed (new tensors were
+    bound to a name, or put into the model in place of its parameters);
+    ZERO_GRAD_AFTER_BACKWARD: the gradients were cleared before the update read them;
+    WRONG_VALUE: no gradient was read at all."""
+    if watch.used:
+        if [id(p) for p in model.parameters()] != [id(p) for p in params]:
+            return Finding(Code.UPDATE_REBINDS_NAME, f"after {call}, the model holds new "
+                           "parameter tensors, and the ones it held before are unchanged: an "
+                           "optimizer, or anything else given `model.parameters()` earlier, "
+                           "still holds those and never sees the step. The update made new "
+                           "tensors instead of changing the parameters themselves.")
+        return Finding(Code.UPDATE_REBINDS_NAME, f"after {call}, every parameter still held the "
+                       "values it had before, although the gradients were read: the update made "
+                       "new tensors that never went into the parameters. Assigning `p = ...` in "
+                       "a loop only makes the name `p` point at a new tensor; the parameter in "
+                       "the model stays as it was.")
+    if cleared:
+        return Finding(Code.ZERO_GRAD_AFTER_BACKWARD, f"after {call}, no parameter had changed: "
+                       "the gradients were cleared before the update read them, so each "
+                       "parameter moved by zero (or was skipped for lack of a gradient). The "
+                       "update is made of the gradients; clear them once it has used them.")
+    return Finding(Code.WRONG_VALUE, f"after {call}, no parameter had changed, and `sgd_step` "
+                   "never read a gradient (`.grad`), which is what the update is made of.")
+
+
+def _scaled_step(call: str, lr: float, step: torch.Tensor, ref: torch.Tensor,
+                 tol: float) -> Finding | None:
+    """WRONG_VALUE: every parameter moved along torch.optim.SGD's step, but by another factor
+    (the sign flipped, the learning rate left out or applied twice), named when it is one."""
+    factor = float((step * ref).sum() / (ref * ref).sum())
+    if not bool(((step - factor * ref).abs() <= tol).all()):
+        return None
+    slips = ((-1.0, "each parameter moved as far as torch.optim.SGD's step, but the other way: "
+                    "up the gradient, so every step makes the loss larger (gradient ascent)"),
+             (1 / lr, f"each parameter moved by its whole gradient, {1 / lr:g} times as far as "
+                      f"torch.optim.SGD's step with lr={lr:g}: the learning rate was not applied"),
+             (lr, f"each parameter moved {lr:g} times as far as torch.optim.SGD's step: the "
+                  "learning rate was applied twice"))
+    why = next((why for f, why in slips if math.isclose(factor, f, rel_tol=1e-3)),
+               f"each parameter moved {factor:.3g} times as far as torch.optim.SGD's step")
+    return Finding(Code.WRONG_VALUE, f"after {call}, {why}.")
+
+
+def _update_findings(call: str, lr: float, names: list[str], before: list[torch.Tensor],
+                     after: list[torch.Tensor], want: list[torch.Tensor],
+                     grads: list[torch.Tensor | None]) -> list[Finding]:
+    """WRONG_VALUE: the parameters differ from where torch.optim.SGD's step puts them: the
+    step scaled (_scaled_step), parameters with a gradient left out, or another difference."""
+    steps = [w - b for w, b in zip(want, before, strict=True)]
+    tol = 1e-6 + 1e-3 * max(float(s.abs().max()) for s in steps if s.numel())
+    wrong = [i for i, (a, w) in enumerate(zip(after, want, strict=True))
+             if not bool(((a - w).abs() <= tol).all())]
+    if not wrong:
+        return []
+    moved = [i for i, g in enumerate(grads) if g is not None]
+    scaled = _scaled_step(call, lr, torch.cat([(after[i] - before[i]).flatten() for i in moved]),
+                          torch.cat([steps[i].flatten() for i in moved]), tol)
+    if scaled is not None:
+        return [scaled]
+    left = [names[i] for i in wrong if grads[i] is not None and torch.equal(after[i], before[i])]
+    if left and len(left) == len(wrong):
+        shown = " and ".join(f"`{n}`" for n in left) if len(left) < 3 else \
+            ", ".join(f"`{n}`" for n in left[:-1]) + f" and `{left[-1]}`"
+        each = "each has" if len(left) > 1 else "it has"
+        return [Finding(Code.WRONG_VALUE, f"after {call}, {shown} had not changed, although "
+                        f"{each} a gradient: every parameter with a gradient takes the step.")]
+    i = wrong[0]
+    diff = float((after[i] - want[i]).abs().max())
+    kind = "has a gradient" if grads[i] is not None else "has no gradient (SGD leaves it alone)"
+    return [Finding(Code.WRONG_VALUE, f"after {call}, `{names[i]}` (which {kind}) is up to "
+                    f"{diff:.3g} away from where torch.optim.SGD's step puts it; that step moves "
+                    f"no value by more than {float(steps[i].abs().max()):.3g}.")]
+
+
+def _clearing_findings(call: str, names: list[str], params: list[torch.Tensor],
+                       grads: list[torch.Tensor | None]) -> list[Finding]:
+    """MISSING_ZERO_GRAD: a parameter that had a gradient still holds a non-zero one after the
+    step."""
+    kept = [n for n, p, g in zip(names, params, grads, strict=True)
+            if g is not None and p.grad is not None and bool(p.grad.any())]
+    if not kept:
+        return []
+    shown = ", ".join(f"`{n}.grad`" for n in kept[:4]) + (", …" if len(kept) > 4 else "")
+    return [Finding(Code.MISSING_ZERO_GRAD, f"after {call}, the gradients were still there "
+                    f"({shown}): the next backward() adds its gradients to them, so every later "
+                    "step would move along the sum of this batch's gradient and the new one.")]
+
+
+def _step_findings(fn: Any, case: StepCase, ctx: Context) -> list[Finding]:
+    """The findings of one sgd_step call, against torch.optim.SGD on the same gradients."""
+    about, model, shape, lr = case
+    model.to(ctx.device)
+    _backward(model, shape, ctx.device)
+    names = [n for n, _ in model.named_parameters()]
+    params = list(model.parameters())
+    before = [p.detach().clone() for p in params]
+    grads = [p.grad for p in params]  # kept: their storages identify the gradients
+    want = _sgd_reference(model, lr)
+    call = f"`sgd_step(model, {lr:g})` on {about}"
+    watch = _Watch(grads)
+    try:
+        watch.run(fn, model, lr)
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        found = _crash_finding(exc, call, watch, params, grads)
+        if found is None:
+            raise
+        return [found]
+    after = [p.detach() for p in params]
+    cleared = not any(p.grad is not None and bool(p.grad.any()) for p in params)
+    if all(torch.equal(a, b) for a, b, g in zip(after, before, grads, strict=True)
+           if g is not None):
+        update = [_unchanged_finding(call, watch, model, params, cleared)]
+    else:
+        update = _update_findings(call, lr, names, before, after, want, grads)
+    return (update + _clearing_findings(call, names, params, grads)
+            + builtin_used(watch.stepped, "sgd_step", "the update written by hand"))
+
+
+def check_sgd_step(fn: Any, ctx: Context) -> list[Finding]:
+    """sgd_step(model, lr): every parameter with a gradient moves as torch.optim.SGD's step
+    moves it (on a copy of the model with the same gradients), then the gradients are cleared.
+
+    UPDATE_REBINDS_NAME       the gradients were read, but no parameter changed: `p = p - ...`
+                              in a loop, or new tensors put into the model in their place.
+    NO_GRAD_MISSING           torch refused an in-place change of a parameter: autograd was on.
+    ZERO_GRAD_AFTER_BACKWARD  the gradients were cleared (zeroed or set to None) before the
+                              update read them: nothing moved, or it failed on None.
+    MISSING_ZERO_GRAD         the gradients were still there after the step (zeroed or None
+                              both count as cleared).
+    WRONG_VALUE               the step went the other way (ascent), left out or squared the
+                              learning rate, another factor, parameters left out, or differs.
+    SUBMISSION_ERROR          it failed on a parameter without a gradient (frozen, unused).
+    BUILTIN_USED              a torch optimizer took the step.
+    Updating `p.data` and clearing with zero_grad(), `p.grad = None` or zero_() all pass. Tried
+    on an MLP and one with a frozen layer (strict: a CNN, an unused layer, a frozen bias, other
+    learning rates); the first case with a finding is reported.
+    """
+    torch.manual_seed(0)
+    for case in _step_cases(ctx.strict):
+        findings = _step_findings(fn, case, ctx)
+        if findings:
+            return findings
+    return []
+
+
+check_sgd_step.refuses = ("torch.optim.SGD",)  # the exercise text names it (tests hold it)
+
+
 TASKS: list[Task] = [
     Task(
         id="nn_module.SimpleCNN", name="SimpleCNN", check=check_simple_cnn, points=3,
@@ -450,7 +715,7 @@ TASKS: list[Task] = [
                  Code.SUBMISSION_ERROR),
     ),
     Task(
-        id="nn_module.LeNet", name="LeNet", check=check_lenet, points=3,
+        id="nn_module.LeNet", name="LeNet", check=check_lenet, points=2,
         hint="Each 5×5 convolution without padding shrinks the image by 4 and each pooling halves "
              "it; flatten all but the batch dimension before the first Linear layer and leave the "
              "last layer's output as it is.",
@@ -460,7 +725,7 @@ TASKS: list[Task] = [
     ),
     Task(
         id="nn_module.count_parameters", name="count_parameters", check=check_count_parameters,
-        points=2,
+        points=1,
         hint="model.parameters() yields tensors: you want how many numbers they hold, and only "
              "for the tensors that training will update.",
         catches=(Code.WRONG_VALUE,),
@@ -471,5 +736,14 @@ TASKS: list[Task] = [
         hint="Count the positions a window of kernel_size can take, moving stride pixels at a "
              "time, across the padded input (padding is added on both sides).",
         catches=(Code.WRONG_VALUE,),
+    ),
+    Task(
+        id="nn_module.sgd_step", name="sgd_step", check=check_sgd_step, points=2,
+        hint="Each parameter has to change where it lives: the model, and any optimizer, hold "
+             "that very tensor. Autograd must not record the change, parameters without a "
+             "gradient stay as they are, and the gradients are cleared only once used.",
+        catches=(Code.UPDATE_REBINDS_NAME, Code.NO_GRAD_MISSING, Code.ZERO_GRAD_AFTER_BACKWARD,
+                 Code.MISSING_ZERO_GRAD, Code.WRONG_VALUE, Code.BUILTIN_USED,
+                 Code.SUBMISSION_ERROR),
     ),
 ]

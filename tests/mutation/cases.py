@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mutation.operators import Case, drop_line, equivalent, move_line, mutant, replace, unwrap
+from mutation.operators import Case, body, drop_line, equivalent, move_line, mutant, replace, unwrap
 
 TRAIN, EVAL, NET = "mnist.train_one_epoch", "mnist.evaluate", "mnist.MNISTNet"
 SOFTMAX, CE, CE_GRAD = ("cross_entropy.softmax", "cross_entropy.cross_entropy",
@@ -13,6 +13,8 @@ LOADERS, ITERS, PAIRS = ("dataloaders.make_loaders", "dataloaders.iterations_per
                          "dataloaders.TensorPairDataset")
 CONV, CNN, LENET, COUNT = ("nn_module.conv_output_size", "nn_module.SimpleCNN", "nn_module.LeNet",
                            "nn_module.count_parameters")
+SGD = "nn_module.sgd_step"
+UPDATE = "p -= lr * p.grad"
 
 LOGITS = "logits = model(images)"
 MOVE = "images, labels = images.to(device), labels.to(device)"
@@ -282,6 +284,30 @@ MUTANTS: list[Case] = [
     # ---- count_parameters
     mutant(COUNT, "frozen parameters counted", "WRONG_VALUE", replace(" if p.requires_grad", "")),
     mutant(COUNT, "tensors counted, not values", "WRONG_VALUE", replace("p.numel()", "1")),
+    # ---- sgd_step
+    mutant(SGD, "rebinding p = p - lr * p.grad", "UPDATE_REBINDS_NAME",
+           replace(UPDATE, "p = p - lr * p.grad")),
+    mutant(SGD, "update outside no_grad", "NO_GRAD_MISSING", unwrap("with torch.no_grad():")),
+    mutant(SGD, "gradients not cleared", "MISSING_ZERO_GRAD", drop_line("model.zero_grad()")),
+    mutant(SGD, "gradients cleared before the update", "ZERO_GRAD_AFTER_BACKWARD",
+           move_line("model.zero_grad()", "then clear the gradients.")),
+    mutant(SGD, "gradients zeroed in place before the update", "ZERO_GRAD_AFTER_BACKWARD",
+           replace(UPDATE, "p.grad.zero_()\n                " + UPDATE)),
+    mutant(SGD, "gradient ascent", "WRONG_VALUE", replace(UPDATE, "p += lr * p.grad")),
+    mutant(SGD, "learning rate ignored", "WRONG_VALUE", replace("lr * p.grad", "p.grad")),
+    mutant(SGD, "learning rate squared", "WRONG_VALUE", replace("lr * p.grad", "lr * lr * p.grad")),
+    mutant(SGD, "biases left out", "WRONG_VALUE",
+           replace("model.parameters():", "list(model.parameters())[::2]:")),
+    mutant(SGD, "no check for a missing gradient", "SUBMISSION_ERROR",
+           drop_line("if p.grad is not None:")),
+    mutant(SGD, "requires_grad instead of a gradient", "SUBMISSION_ERROR",
+           replace("if p.grad is not None:", "if p.requires_grad:")),
+    mutant(SGD, "torch.optim.SGD inside", "BUILTIN_USED", body("""
+        def sgd_step(model, lr):
+            optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+            optimizer.step()
+            optimizer.zero_grad()
+        """, "sgd_step")),
 ]
 
 EQUIVALENTS: list[Case] = [
@@ -428,6 +454,18 @@ EQUIVALENTS: list[Case] = [
     equivalent(COUNT, "filter", replace(
         "sum(p.numel() for p in model.parameters() if p.requires_grad)",
         "sum(p.numel() for p in filter(lambda q: q.requires_grad, model.parameters()))")),
+    equivalent(SGD, "p.data outside no_grad", unwrap("with torch.no_grad():"),
+               replace(UPDATE, "p.data -= lr * p.grad")),
+    equivalent(SGD, "add_ with alpha", replace(UPDATE, "p.add_(p.grad, alpha=-lr)")),
+    equivalent(SGD, "copy_ of the new values", replace(UPDATE, "p.copy_(p - lr * p.grad)")),
+    equivalent(SGD, "p.grad = None in the loop", drop_line("model.zero_grad()"),
+               replace(UPDATE, UPDATE + "\n                p.grad = None")),
+    equivalent(SGD, "zero_grad(set_to_none=False)",
+               replace("model.zero_grad()", "model.zero_grad(set_to_none=False)")),
+    equivalent(SGD, "@torch.no_grad() decorator", unwrap("with torch.no_grad():"),
+               replace("def sgd_step", "@torch.no_grad()\ndef sgd_step")),
+    equivalent(SGD, "named_parameters", replace("for p in model.parameters():",
+                                                "for _, p in model.named_parameters():")),
 ]
 
 ALL: list[Case] = MUTANTS + EQUIVALENTS
