@@ -76,7 +76,7 @@ def test_no_class_or_function_of_the_wheel_answers_a_task(kit_python, tmp_path) 
     report = _answers(kit_python, tmp_path)
     assert report["load_errors"] == [], "\n".join(report["load_errors"])
     code_tasks = [t for t in all_tasks() if t != TRAINED]
-    assert report["tasks"] == code_tasks and len(code_tasks) == 16
+    assert report["tasks"] == code_tasks and len(code_tasks) >= 16  # every code task is tried
     # A timed-out attempt is undecided, and a tampered interpreter fails every later one.
     assert not {"TIMEOUT", "TAMPERING"} & set(report["codes"]), report["codes"]
     assert report["passed"] == [], "these pass the hidden checks:\n" + "\n".join(
