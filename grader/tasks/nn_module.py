@@ -178,8 +178,8 @@ def _seeded_weights(shapes: list[tuple[int, ...]]) -> dict[tuple[int, ...], torc
 def _copy_weights(model: nn.Module, weights: dict[tuple[int, ...], torch.Tensor]) -> None:
     """Give a model the fixed weights, matched by shape."""
     with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(weights[tuple(p.shape)])
+        for param in model.parameters():
+            param.copy_(weights[tuple(param.shape)])
 
 
 def _reference_logits(spec: _Spec, images: torch.Tensor) -> torch.Tensor:
