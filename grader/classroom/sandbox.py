@@ -38,6 +38,7 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from grader.classroom import sandboxcage
 from grader.classroom.course import CourseError
+from grader.core import layout
 from grader.core.paths import REPO
 
 NAME = "grader-sandbox-provisioner"
@@ -63,12 +64,14 @@ def data_dir() -> str:
 def readable() -> list[str]:
     """Folders a kernel may read and run from: the system, Python's prefixes, every
     site-packages folder on sys.path (a venv may reach another's packages through a .pth file,
-    as the JupyterHub environments do), the grader package and the datasets."""
+    as the JupyterHub environments do), the grader package, the datasets and the released
+    notebooks (what every student received; ready() reads its exercise numbers there)."""
     python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     packages = {entry for entry in sys.path
                 if pathlib.Path(entry).name in ("site-packages", "dist-packages")
                 and pathlib.Path(entry).is_dir()}
-    return [*SYSTEM, *sorted(python | packages), str(PACKAGE), data_dir()]
+    released = str(REPO / layout.FOLDERS["release"])
+    return [*SYSTEM, *sorted(python | packages), str(PACKAGE), data_dir(), released]
 
 
 def spec(scratch: str, ports: list[int]) -> dict:
