@@ -58,12 +58,12 @@ def learning_findings(cls: type[nn.Module], name: str, device: str) -> list[Find
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     probed = models.learning_probe(model, x, y, F.cross_entropy, optimizer, steps=5,
                                    measure_in_eval=False, step_budget=0.08)
-    if isinstance(probed, str) or probed[1] < probed[0]:
+    if probed.stopped or probed.learned:
         return []  # too big to judge quickly, or it learns; an unlearnable output is caught above
-    before, after = probed
     return [Finding(Code.WRONG_VALUE, (
-        f"five Adam steps on 10 easy images did not lower the loss of `{name}` ({before:.4f} -> "
-        f"{after:.4f}): the parameters the optimizer sees do not shape the output."))]
+        f"five Adam steps on 10 easy images did not lower the loss of `{name}` "
+        f"({probed.before:.4f} -> {probed.after:.4f}): the parameters the optimizer sees do not "
+        "shape the output."))]
 
 
 BATCHES = (1, 3, 5, 17)  # batch sizes MNISTNet is run at

@@ -43,12 +43,12 @@ def loss_form_problem(name: str, out: Any) -> Finding | None:
     return None
 
 
-def call_on_copy(name: str, fn: LossFn, base: torch.Tensor, *args: torch.Tensor,
-                 **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor] | Finding:
-    """(input copy, loss) of fn on private copies that track gradients, or its form problem."""
+def call_on_copy(fn: LossFn, base: torch.Tensor, *args: torch.Tensor,
+                 **kwargs: Any) -> tuple[torch.Tensor, Any]:
+    """(input copy, whatever fn returned) for fn called on private copies, the first one
+    tracking gradients; loss_form_problem judges what came back."""
     x = base.clone().requires_grad_()
-    out = fn(x, *(a.clone() for a in args), **kwargs)
-    return loss_form_problem(name, out) or (x, out)
+    return x, fn(x, *(a.clone() for a in args), **kwargs)
 
 
 def detached_finding(name: str, wrt: str) -> Finding:
@@ -81,10 +81,9 @@ def compare_loss(name: str, student: LossFn, want: tuple[torch.Tensor, torch.Ten
     `what` names the loss for the fallback message; the gradient is taken w.r.t. the first input.
     """
     want_value, want_grad = want
-    called = call_on_copy(name, student, base, target)
-    if isinstance(called, Finding):
-        return called
-    x, out = called
+    x, out = call_on_copy(student, base, target)
+    if form := loss_form_problem(name, out):
+        return form
     got = number(out)
     if not close(got, want_value):
         fallback = (f"`{name}` returned {got.item():.4g} for inputs shaped {tuple(base.shape)}, "
@@ -103,10 +102,9 @@ def stability_problem(name: str, fn: LossFn, ref_fn: LossFn, logits: torch.Tenso
     """UNSTABLE_NUMERICS: logits of ±1000 (a confident model) must give torch's finite value
     and gradient; inf/nan, a capped value or a broken gradient each say what was seen."""
     want_value, want_grad = reference(ref_fn, logits, target)
-    called = call_on_copy(name, fn, logits, target)
-    if isinstance(called, Finding):
-        return called
-    x, out = called
+    x, out = call_on_copy(fn, logits, target)
+    if form := loss_form_problem(name, out):
+        return form
     got, seen = number(out), f"with logits of ±1000 (a confident model) `{name}`"
     if not torch.isfinite(got):
         return Finding(Code.UNSTABLE_NUMERICS, f"{seen} returned {got.item()}: exp() overflows, "

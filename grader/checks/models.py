@@ -3,8 +3,10 @@ output looks like, and train it for a few steps to see whether it learns at all.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -117,13 +119,27 @@ def output_activation(out: torch.Tensor) -> str | None:
     return "ReLU" if bool((out == 0).any()) else "non-negative"
 
 
+@dataclass(frozen=True)
+class LearningProbe:
+    """What a few training steps did to the loss: `before` and `after`, or why the probe stopped
+    early (`stopped`: "detached", the loss has no gradient history so nothing can train; "slow",
+    the first step took longer than its budget), with `after` left as nan."""
+
+    before: float
+    after: float = math.nan
+    stopped: str = ""
+
+    @property
+    def learned(self) -> bool:
+        return not self.stopped and self.after < self.before
+
+
 def learning_probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable,
                    optimizer: torch.optim.Optimizer, steps: int, measure_in_eval: bool,
-                   step_budget: float | None = None) -> tuple[float, float] | str:
-    """(loss before, loss after) `steps` training steps on (x, y), or why it could not tell:
-    "detached" (the loss has no gradient history: nothing can train) or "slow" (the first step
-    took longer than step_budget seconds). Losses are measured without gradients, in eval mode
-    or in train mode under one seed (the same dropout masks before and after)."""
+                   step_budget: float | None = None) -> LearningProbe:
+    """The loss on (x, y) before and after `steps` training steps. Losses are measured without
+    gradients, in eval mode or in train mode under one seed (the same dropout masks before and
+    after)."""
     before = _measured_loss(model, loss_fn, x, y, measure_in_eval)
     for step in range(steps):
         model.train()
@@ -131,12 +147,12 @@ def learning_probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: 
         optimizer.zero_grad()
         loss = loss_fn(model(x), y)
         if loss.grad_fn is None:
-            return "detached"
+            return LearningProbe(before, stopped="detached")
         loss.backward()
         optimizer.step()
         if step == 0 and step_budget is not None and time.perf_counter() - start > step_budget:
-            return "slow"
-    return before, _measured_loss(model, loss_fn, x, y, measure_in_eval)
+            return LearningProbe(before, stopped="slow")
+    return LearningProbe(before, _measured_loss(model, loss_fn, x, y, measure_in_eval))
 
 
 def _measured_loss(model: nn.Module, loss_fn: Callable, x: torch.Tensor, y: torch.Tensor,

@@ -22,6 +22,7 @@ from grader.checks.losses import (
     broadcast_message,
     call_on_copy,
     compare_loss,
+    loss_form_problem,
     reference,
     sigmoid_before_bce_with_logits,
     stability_problem,
@@ -143,11 +144,9 @@ def _bce_edge_problem(bce_loss: LossFn, eps: float | None, want: torch.Tensor,
     eps (`want`: the reference's value)."""
     prob = torch.tensor(_EDGE_PROB, device=device).reshape(6, 1)
     target = torch.tensor(_EDGE_TARGET, device=device).reshape(6, 1)
-    called = call_on_copy("bce_loss", bce_loss, prob, target, **({} if eps is None else
-                                                                {"eps": eps}))
-    if isinstance(called, Finding):
-        return called
-    x, out = called
+    x, out = call_on_copy(bce_loss, prob, target, **({} if eps is None else {"eps": eps}))
+    if form := loss_form_problem("bce_loss", out):
+        return form
     got, used = number(out), 1e-7 if eps is None else eps
     if not torch.isfinite(got):
         return Finding(Code.UNSTABLE_NUMERICS, f"for probabilities of exactly 0 and 1 `bce_loss` "
@@ -414,11 +413,11 @@ def _learning_problem(cls: type, device: str) -> Finding | None:
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     probed = models.learning_probe(model, x.to(device), y.to(device), nn.BCEWithLogitsLoss(),
                                    optimizer, steps=40, measure_in_eval=True)
-    if probed == "detached":
+    if probed.stopped == "detached":
         return Finding(Code.WRONG_VALUE, "the output of BinaryClassifier has no gradient "
                        "history back to its parameters (computed under no_grad, detached or "
                        "rebuilt as a new tensor), so backward() cannot train it.")
-    before, after = probed
+    before, after = probed.before, probed.after
     if not after < 0.7 * before:
         return Finding(Code.WRONG_VALUE, "40 Adam steps with BCEWithLogitsLoss on a linearly "
                        f"separable toy set took BinaryClassifier(4)'s loss from {before:.3f} only "

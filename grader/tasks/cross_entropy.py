@@ -20,6 +20,7 @@ from grader.checks.losses import (
     call_on_copy,
     detached_finding,
     grad_problem,
+    loss_form_problem,
     reference,
     softmax_before_ce,
     stability_problem,
@@ -227,15 +228,14 @@ def _ce_case_problem(ce: LossFn, x: torch.Tensor, t: torch.Tensor) -> Finding | 
     """Value and gradient on one batch; a failure is first tested for a target-format cause."""
     want_value, want_grad = reference(F.cross_entropy, x, t)
     try:
-        called = call_on_copy("cross_entropy", ce, x, t)
+        xs, out = call_on_copy(ce, x, t)
     except Exception as exc:
         finding = _target_shape_problem(ce, x, t, f"raised {type(exc).__name__}")
         if finding:
             return finding
         raise
-    if isinstance(called, Finding):
-        return called
-    xs, out = called
+    if form := loss_form_problem("cross_entropy", out):
+        return form
     got = number(out)
     if close(got, want_value):
         return grad_problem("cross_entropy", out, xs, want_grad, "logits")

@@ -47,16 +47,23 @@ def test_stability_probe_tells_a_stable_loss_from_a_naive_one() -> None:
     assert found is not None and found.code is Code.UNSTABLE_NUMERICS
 
 
-def test_call_on_copy_leaves_the_inputs_alone_and_checks_the_form() -> None:
+def test_call_on_copy_leaves_the_inputs_alone() -> None:
     x, t = torch.randn(4, 3), torch.randn(4, 3)
     before = t.clone()
-    called = losses.call_on_copy("mse", lambda a, b: b.sub_(a).pow(2).mean(), x, t)
+    copy, loss = losses.call_on_copy(lambda a, b: b.sub_(a).pow(2).mean(), x, t)
     assert torch.equal(t, before)
-    copy, loss = called  # a Finding here would mean the form check refused a correct loss
     assert torch.equal(copy, x) and copy.requires_grad and copy is not x
     assert torch.allclose(loss, (t - x).pow(2).mean())
-    form = losses.call_on_copy("mse", lambda a, b: (a - b).pow(2), x, t)
-    assert getattr(form, "code", None) is Code.WRONG_OUTPUT_SHAPE
+
+
+def test_loss_form_problem_names_what_is_not_one_number() -> None:
+    x, t = torch.randn(4, 3), torch.randn(4, 3)
+    assert losses.loss_form_problem("mse", (x - t).pow(2).mean()) is None
+    per_element = losses.loss_form_problem("mse", (x - t).pow(2))
+    assert per_element is not None and per_element.code is Code.WRONG_OUTPUT_SHAPE
+    assert "(4, 3)" in per_element.message
+    plain = losses.loss_form_problem("mse", 0.5)
+    assert plain is not None and plain.code is Code.WRONG_VALUE and "float" in plain.message
 
 
 def test_learning_probe_sees_learning_and_detached_outputs() -> None:
@@ -64,10 +71,14 @@ def test_learning_probe_sees_learning_and_detached_outputs() -> None:
     x, y = torch.randn(32, 4), torch.randint(0, 2, (32,))
     model = nn.Linear(4, 2)
     opt = torch.optim.Adam(model.parameters(), lr=0.1)
-    before, after = models.learning_probe(model, x, y, F.cross_entropy, opt, steps=20,
-                                          measure_in_eval=True)
-    assert after < before
+    with torch.no_grad():
+        untrained = F.cross_entropy(model(x), y).item()
+    probed = models.learning_probe(model, x, y, F.cross_entropy, opt, steps=20,
+                                   measure_in_eval=True)
+    assert probed.before == untrained and probed.after < probed.before
+    assert probed.learned and not probed.stopped
     frozen = nn.Linear(4, 2).requires_grad_(False)
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    assert models.learning_probe(frozen, x, y, F.cross_entropy, opt, steps=2,
-                                 measure_in_eval=True) == "detached"
+    stopped = models.learning_probe(frozen, x, y, F.cross_entropy, opt, steps=2,
+                                    measure_in_eval=True)
+    assert stopped.stopped == "detached" and not stopped.learned
