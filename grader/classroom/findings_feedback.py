@@ -20,20 +20,23 @@ nbgrader loads the preprocessor by its name, so this module holds it alone with 
 from __future__ import annotations
 
 import html
-import re
 
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.classroom.verdicts import CellError, Stop, read_error
+from grader.classroom.verdicts import (
+    CELL_LINE,
+    HIDDEN_TESTS,
+    CellError,
+    Stop,
+    read_error,
+    stop_site,
+    without_colour,
+)
 from grader.core.findings import Finding
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
-                     re.MULTILINE | re.DOTALL)
 HIDDEN_NOTE = "# (hidden tests ran here)\n"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 _PLAIN_WORDS = {
     Stop.TIMEOUT: "This cell was stopped when it reached the time limit: look for a loop that "
@@ -46,7 +49,7 @@ _PLAIN_WORDS = {
 
 def strip_hidden(source: str) -> str:
     """The source with each hidden-tests region replaced by a one-line comment."""
-    return _HIDDEN.sub(HIDDEN_NOTE, source)
+    return HIDDEN_TESTS.sub(HIDDEN_NOTE, source)
 
 
 def _output(plain: str, markup: str) -> NotebookNode:
@@ -68,10 +71,10 @@ def error_summary(output: NotebookNode, error: CellError, line_number: bool = Tr
     """One line for an error output: plain words for limits, else the exception and its line."""
     if error.stop in _PLAIN_WORDS:
         return _PLAIN_WORDS[error.stop]
-    evalue = _ANSI.sub("", error.evalue).strip()
+    evalue = without_colour(error.evalue).strip()
     text = f"{error.ename}: {evalue}" if evalue else error.ename
-    lines = _CELL_LINE.findall(_ANSI.sub("", "\n".join(output.get("traceback", []))))
-    return text + (f" (line {lines[0]} of this cell)" if lines and line_number else "")
+    site = CELL_LINE.match(stop_site(output))
+    return text + (f" (line {site[1]} of this cell)" if site and line_number else "")
 
 
 def _replace_error(output: NotebookNode, test_cell: bool) -> NotebookNode:

@@ -27,16 +27,12 @@ from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.classroom.verdicts import decode_findings
+from grader.classroom.verdicts import HIDDEN_TESTS, Stop, decode_findings, read_error, stop_site
 from grader.core.findings import Finding
 from grader.core.report import GradingFailed, findings_line
 
 GRADING_FAILED = GradingFailed.__name__
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS",
-                     re.MULTILINE | re.DOTALL)
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_CELL_LINE = re.compile(r"Cell In\[\d+\], line \d+")
 _HEADER = re.compile(r"^(✅ [\w.]+: (public|hidden) checks passed\.|"
                      r"❌ [\w.]+: the (public|hidden) checks found \d+ problems?:|"
                      r"⏭ finish .{1,80} first: this cell needs it\.)$")
@@ -58,7 +54,7 @@ def _words(line: str) -> str:
 def hidden_lines(nb: NotebookNode) -> set[str]:
     """Every line of a hidden-tests region of the notebook, whitespace collapsed."""
     return {_words(line) for cell in nb.cells if cell.cell_type == "code"
-            for region in _HIDDEN.findall(cell.source) for line in region.splitlines()
+            for region in HIDDEN_TESTS.findall(cell.source) for line in region.splitlines()
             if len(line.split()) >= MIN_WORDS}
 
 
@@ -110,13 +106,13 @@ def verdict_text(text: str) -> str:
 def plain_error(output: NotebookNode) -> NotebookNode:
     """An error reduced to its name and the line it stopped at."""
     ename = str(output.get("ename", ""))
-    if "can't allocate memory" in str(output.get("evalue", "")):
+    if read_error(output).stop is Stop.MEMORY:
         ename = "MemoryError"
     elif ename not in _BUILTIN_ERRORS | _PLAIN:
         ename = "Error"
-    where = _CELL_LINE.findall(_ANSI.sub("", "\n".join(output.get("traceback", []))))
+    site = stop_site(output)
     return from_dict({"output_type": "error", "ename": ename, "evalue": "",
-                      "traceback": where[:1]})
+                      "traceback": [site] if site else []})
 
 
 def _findings_error(output: NotebookNode, forbidden: set[str], own: set[str]) -> NotebookNode:
@@ -156,6 +152,6 @@ class GraderWrittenOnly(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             test_cell = utils.is_grade(cell) and not utils.is_solution(cell)
-            own = {_words(line) for line in _HIDDEN.sub("", cell.source).splitlines()}
+            own = {_words(line) for line in HIDDEN_TESTS.sub("", cell.source).splitlines()}
             cell.outputs = grader_outputs(cell.outputs, test_cell, forbidden, own)
         return nb, resources

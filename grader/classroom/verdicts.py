@@ -3,18 +3,38 @@
 grade() raises GradingFailed, whose message ends with one structured line: FINDINGS_MARK and a
 JSON list of {"code", "message"} (grader/core/report.py writes it). Any other error is classified
 by what stopped the cell: the time limit, the memory limit, sys.exit(), or an ordinary exception.
-feedback, analytics and diagnose all read outputs through `read_error`.
+feedback, analytics and diagnose all read outputs through `read_error`; both feedback
+preprocessors find a cell's hidden-tests region and the line an error stopped at through this
+module too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from grader.core.findings import Code, Finding
 from grader.core.report import FINDINGS_MARK, GradingFailed
+
+# A cell's hidden-tests region, from its begin marker to the end of its end marker's line.
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?"
+                          r"^[ \t]*### END HIDDEN TESTS[^\n]*(?:\n|$)", re.MULTILINE | re.DOTALL)
+CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")  # IPython's traceback: where a cell stopped
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def without_colour(text: str) -> str:
+    """text without the terminal colour codes IPython puts in tracebacks."""
+    return _COLOUR.sub("", text)
+
+
+def stop_site(output: dict[str, Any]) -> str:
+    """IPython's "Cell In[n], line m" of an error output ("" when its traceback has none)."""
+    found = CELL_LINE.search(without_colour("\n".join(output.get("traceback", []))))
+    return found.group(0) if found else ""
 
 
 class Stop(StrEnum):

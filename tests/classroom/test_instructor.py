@@ -128,6 +128,19 @@ def test_hidden_tests_are_cut_from_cell_sources() -> None:
     assert stripped == f'check("t")\n{findings_feedback.HIDDEN_NOTE}after()'
 
 
+def test_an_error_is_summed_up_in_one_line_with_the_line_it_stopped_at() -> None:
+    output = nbformat.v4.new_output(
+        "error", ename="ZeroDivisionError", evalue="\x1b[31mdivision by zero\x1b[0m",
+        traceback=["\x1b[0;31mZeroDivisionError\x1b[0m", "\x1b[32mCell In[7], line 2\x1b[0m"])
+    error = verdicts.read_error(output)
+    assert findings_feedback.error_summary(output, error) == (
+        "ZeroDivisionError: division by zero (line 2 of this cell)")
+    assert findings_feedback.error_summary(output, error, line_number=False) == (
+        "ZeroDivisionError: division by zero")
+    timeout = nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[])
+    assert "time limit" in findings_feedback.error_summary(timeout, verdicts.read_error(timeout))
+
+
 def test_failures_are_named_from_the_nbgrader_log() -> None:
     died = diagnose.failure(RunOutcome(1, 3.0), "nbclient.exceptions.DeadKernelError", 4, 60)
     assert died[0] == "failed" and "kernel died" in died[1]
