@@ -55,6 +55,7 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grader.classroom.feedbackstyle.FeedbackStyle",  # markdown tables laid out as tables
     "grader.classroom.graderwritten.GraderWrittenOnly",  # only the grader's own outputs
     "grader.classroom.findings_feedback.FindingsFeedback",
 ]

@@ -27,6 +27,7 @@ from conftest import ROOT
 from grader.classroom import (
     analytics,
     diagnose,
+    feedbackstyle,
     findings_feedback,
     gradebook_sync,
     sample_class,
@@ -228,6 +229,7 @@ def test_feedback_shows_findings_and_hides_hidden_tests(course: Course) -> None:
         assert "HIDDEN TESTS" not in text and "sys.modules" not in text
         assert "from grader import grade" not in text
         assert "libs/mathjax" not in page and f'src="{mathjax.url()}"' in page  # offline LaTeX
+        assert "<table>" in page and feedbackstyle.TABLE_CSS.strip() in page  # tables laid out
         found = analytics.cell_findings(course.notebook("autograded", ASSIGNMENT, student))
         for cell, code in expected_codes(student).items():
             assert code in [c for c, _ in found[cell]], (student, cell)
