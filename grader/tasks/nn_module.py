@@ -13,13 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parameter import is_lazy
-from torch.optim.optimizer import register_optimizer_step_pre_hook
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 from grader.checks import models, shapes
 from grader.checks.calls import builtin_used
 from grader.checks.shapes import BatchRun
+from grader.checks.updates import UpdateWatch
 from grader.checks.values import as_int, equal, first_matching
 from grader.core import expected
 from grader.core.expected import answers
@@ -480,52 +478,10 @@ def _sgd_reference(model: nn.Module, lr: float) -> list[torch.Tensor]:
     return [q.detach() for q in twin.parameters()]
 
 
-def _storages(value: Any) -> set[int]:
-    return {t.untyped_storage().data_ptr() for t in tree_flatten(value)[0]
-            if isinstance(t, torch.Tensor)}
-
-
-class _Watch(TorchDispatchMode):
-    """Records, while the student's update runs, whether an operation read a gradient's values
-    before anything wrote to that gradient (`used`), and which torch optimizers took a step
-    (`stepped`). Every operation goes through unchanged."""
-
-    def __init__(self, grads: list[torch.Tensor | None]) -> None:
-        super().__init__()
-        self.grads = set().union(*(_storages(g) for g in grads if g is not None))
-        self.written: set[int] = set()
-        self.used = False
-        self.stepped: list[str] = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        schema = getattr(func, "_schema", None)
-        for i, arg in enumerate(schema.arguments if schema is not None else ()):
-            touched = _storages(args[i] if i < len(args) else kwargs.get(arg.name)) & self.grads
-            if arg.alias_info is None:  # read (a view or detach only aliases it)
-                self.used = self.used or bool(touched - self.written)
-            elif arg.alias_info.is_write:  # written in place, e.g. zero_()
-                self.written |= touched
-        return func(*args, **kwargs)
-
-    def run(self, fn: Any, model: nn.Module, lr: float) -> None:
-        def record(optimizer: torch.optim.Optimizer, *_: Any) -> None:
-            name = f"torch.optim.{type(optimizer).__name__}"
-            if name not in self.stepped:
-                self.stepped.append(name)
-
-        handle = register_optimizer_step_pre_hook(record)
-        try:
-            with self:
-                fn(model, lr)
-        finally:
-            handle.remove()
-
-
 _LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
 
 
-def _crash_finding(exc: Exception, call: str, watch: _Watch, params: list[torch.Tensor],
+def _crash_finding(exc: Exception, call: str, watch: UpdateWatch, params: list[torch.Tensor],
                    grads: list[torch.Tensor | None]) -> Finding | None:
     """NO_GRAD_MISSING: torch refused to change a parameter in place while autograd recorded;
     ZERO_GRAD_AFTER_BACKWARD: the gradients were set to None before the update read them, which
@@ -555,7 +511,7 @@ def _crash_finding(exc: Exception, call: str, watch: _Watch, params: list[torch.
     return None
 
 
-def _unchanged_finding(call: str, watch: _Watch, model: nn.Module, params: list[torch.Tensor],
+def _unchanged_finding(call: str, watch: UpdateWatch, model: nn.Module, params: list[torch.Tensor],
                        cleared: bool) -> Finding:
     """UPDATE_REBINDS_NAME: the gradients were read but no parameter changed (new tensors were
     bound to a name, or put into the model in place of its parameters);
@@ -656,7 +612,7 @@ def _step_findings(fn: Any, case: StepCase, ctx: Context) -> list[Finding]:
     grads = [p.grad for p in params]  # kept: their storages identify the gradients
     want = _sgd_reference(model, lr)
     call = f"`sgd_step(model, {lr:g})` on {about}"
-    watch = _Watch(grads)
+    watch = UpdateWatch(grads)
     try:
         watch.run(fn, model, lr)
     except (RuntimeError, TypeError, AttributeError) as exc:
