@@ -41,11 +41,10 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 # Offline classrooms: don't ask students whether to fetch Jupyter news. Widget state is saved with
 # the notebook, so a reopened notebook shows its finished progress bars, not "model not found".
-LAB_OVERRIDES := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}, \
-  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}
-$(LAB_SETTINGS): $(STAMP) Makefile
+# kit/lab/ holds the Lab's settings once, for this Lab, the student kit's and the hub's.
+$(LAB_SETTINGS): $(STAMP) kit/lab/overrides.json
 	@mkdir -p $(dir $@)
-	@echo '$(LAB_OVERRIDES)' > $@
+	@cp kit/lab/overrides.json $@
 
 # LaTeX in HTML exports renders offline: MathJax from the installed jupyter-server-mathjax
 # (grader/core/mathjax.py), for the Lab's "Save and Export As" and for `jupyter nbconvert`.
@@ -62,18 +61,14 @@ $(MATHJAX_CONFIG): $(STAMP)
 # (on a JupyterHub with an exchange it belongs); the Nbgrader menu, left empty, goes too (Validate
 # is a notebook toolbar button). A config folder first on JUPYTER_CONFIG_PATH turns off their Lab
 # plugins and server extensions. `make instructor` opens the Lab with everything.
+# The two files come from kit/lab/, as in the student kit.
 STUDENT_CONFIG := $(VENV)/etc/student-lab
-STUDENT_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, \
-  "@jupyter/nbgrader:create-assignment": true, "@jupyter/nbgrader:course-list": true, \
-  "@jupyter/nbgrader:assignment-list": true, "@jupyter/nbgrader:menu": true}}
-STUDENT_SERVER_CONFIG := {"ServerApp": {"jpserver_extensions": { \
-  "nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false, \
-  "nbgrader.server_extensions.assignment_list": false}}}
 
-$(STUDENT_CONFIG)/labconfig/page_config.json: Makefile $(STAMP)
+$(STUDENT_CONFIG)/labconfig/page_config.json: $(STAMP) kit/lab/page_config.json \
+    kit/lab/jupyter_server_config.json
 	@mkdir -p $(dir $@)
-	@echo '$(STUDENT_SERVER_CONFIG)' > $(STUDENT_CONFIG)/jupyter_server_config.json
-	@echo '$(STUDENT_PAGE_CONFIG)' > $@
+	@cp kit/lab/jupyter_server_config.json $(STUDENT_CONFIG)/jupyter_server_config.json
+	@cp kit/lab/page_config.json $@
 
 LAB_CONFIGS := $(LAB_SETTINGS) $(MATHJAX_CONFIG)
 lab: setup $(LAB_CONFIGS) $(STUDENT_CONFIG)/labconfig/page_config.json  ## the student's Lab

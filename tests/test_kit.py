@@ -59,8 +59,8 @@ def _wheel_modules(wheel: Path) -> set[str]:
 
 
 def test_the_kit_holds_the_notebooks_the_student_grader_and_two_commands(kit) -> None:
-    assert {p.name for p in kit.folder.iterdir()} == {"README.md", "Makefile", "notebooks",
-                                                      "wheels"}
+    assert {p.name for p in kit.folder.iterdir()} == {"README.md", "Makefile", "lab",
+                                                      "notebooks", "wheels"}
     released = {p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").glob("*/*.ipynb")}
     shipped = {p.relative_to(kit.folder / "notebooks") for p in kit.folder.rglob("*.ipynb")}
     assert shipped == released

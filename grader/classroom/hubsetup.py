@@ -267,8 +267,12 @@ def _etc(folder: HubFolder, course_id: str) -> None:
         if role == "student":
             server["ServerApp"].update(STUDENT_SERVER_CONFIG["ServerApp"])
         (etc / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+        _mkdir(etc / "labconfig", 0o755)
+        # The course's Lab settings (kit/lab/overrides.json: no Jupyter news question, widget
+        # state saved), as defaults every user's Lab reads from its config folder.
+        shutil.copyfile(kitlib.KIT_TEMPLATES / "lab" / "overrides.json",
+                        etc / "labconfig" / "default_setting_overrides.json")
         if role == "student":
-            _mkdir(etc / "labconfig", 0o755)
             (etc / "labconfig" / "page_config.json").write_text(json.dumps(STUDENT_PAGE_CONFIG))
 
 

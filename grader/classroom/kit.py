@@ -3,6 +3,7 @@
     dist/student-kit/
       README.md    two commands: set up, open the Lab (from kit/README.md)
       Makefile     those two commands (from kit/Makefile)
+      lab/         the student Lab's settings: no instructor tools, widget state saved (kit/lab/)
       notebooks/   the released notebooks (notebooks/, nbgrader's release), outputs cleared
       wheels/      the student grader: check(), hint(), grade() and grader.data, as a wheel
     dist/student-kit.zip   the same folder as one archive
@@ -33,7 +34,7 @@ from grader.core import expected, layout
 from grader.core.catalogue import TASK_MODULES
 from grader.core.paths import PACKAGE, REPO
 
-KIT_TEMPLATES = REPO / "kit"  # the kit's README.md and Makefile, copied as they are
+KIT_TEMPLATES = REPO / "kit"  # the kit's README.md, Makefile and lab/ settings, copied as they are
 DIST = REPO / "dist"
 KIT_NAME = "student-kit"
 WHEEL_PROJECT = "pytorch-basics-grader"
@@ -227,7 +228,7 @@ def copy_notebooks(release: Path, dest: Path) -> list[Path]:
 def _fresh(folder: Path) -> None:
     """Empty the kit folder, refusing to delete a folder that is not an earlier kit."""
     if folder.exists():
-        expected = {"README.md", "Makefile", "notebooks", "wheels", ".venv", "data_cache"}
+        expected = {"README.md", "Makefile", "lab", "notebooks", "wheels", ".venv", "data_cache"}
         unknown = {p.name for p in folder.iterdir()} - expected
         if unknown:
             raise KitError(f"{folder} holds {sorted(unknown)}: not an earlier kit, not deleting")
@@ -242,6 +243,7 @@ def build(dist: Path = DIST, course: Course | None = None) -> Kit:
     _fresh(folder)
     for name in ("README.md", "Makefile"):
         shutil.copyfile(KIT_TEMPLATES / name, folder / name)
+    shutil.copytree(KIT_TEMPLATES / "lab", folder / "lab")
     copy_notebooks((course or Course()).dir("release"), folder / "notebooks")
     try:
         recorded = expectations.record()

@@ -249,6 +249,14 @@ def test_release_fetch_submit_collect_autograde_feedback_in_a_browser(hub, brows
     for name, page in pages.items():  # the three servers start side by side
         _in_the_lab(page, name)
     steps("log in through the login page, 3 servers started", started)
+    for name, page in pages.items():  # the course's Lab settings reach every user's Lab
+        for plugin, key, value in (("@jupyterlab/apputils-extension:notification", "fetchNews",
+                                    "false"),
+                                   ("@jupyter-widgets/jupyterlab-manager:plugin", "saveState",
+                                    True)):
+            answer = page.request.get(f"{hub['base']}/user/{name}/lab/api/settings/{plugin}")
+            assert answer.ok, (name, plugin, answer.status)
+            assert answer.json()["schema"]["properties"][key]["default"] == value, (name, key)
     users = {name: _hub_user(hub, name) for name in (teacher, a_name, b_name)}
     teach, a, b = users[teacher], users[a_name], users[b_name]
 
