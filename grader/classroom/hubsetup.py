@@ -51,17 +51,33 @@ COURSE_FILES = ("nbgrader_config.py", "solutions", "notebooks")
 SCRIPTS = ("nbgrader", "jupyter", "alembic", "jupyterhub-singleuser")
 SUBMIT_MODULE = "grader_hub_submit"
 
-# The student's Lab without nbgrader's instructor tools (as `make lab`): no Formgrader, no
-# Create Assignment, no course list; the Assignments tab and Validate stay.
-STUDENT_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
-    "nbgrader.server_extensions.formgrader": False,
-    "nbgrader.server_extensions.course_list": False}}}
 # Lab terminals run bash as an interactive shell, not a login shell (Jupyter's default), whose
 # /etc/profile would put the system's PATH before the environment's.
 TERMINAL_CONFIG = {"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash", "-i"]}}}
-STUDENT_PAGE_CONFIG = {"disabledExtensions": {
-    "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True,
-    "@jupyter/nbgrader:course-list": True}}
+# What the local student Lab turns off only because it has no exchange; a hub has one.
+EXCHANGE_PLUGINS = ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu")
+EXCHANGE_EXTENSION = "nbgrader.server_extensions.assignment_list"
+
+
+def _student_lab(name: str) -> dict:
+    return json.loads((kitlib.KIT_TEMPLATES / "lab" / name).read_text(encoding="utf-8"))
+
+
+def student_server_config() -> dict:
+    """The student's server on the hub: as `make lab` (kit/lab/: no Formgrader, no Create
+    Assignment, no course list), with the Assignments tab's server side kept."""
+    config = _student_lab("jupyter_server_config.json")
+    config["ServerApp"]["jpserver_extensions"].pop(EXCHANGE_EXTENSION, None)
+    return config
+
+
+def student_page_config() -> dict:
+    """The student's Lab plugins on the hub: as `make lab`, with the Assignments tab and the
+    Nbgrader menu kept; Validate stays in both."""
+    config = _student_lab("page_config.json")
+    for plugin in EXCHANGE_PLUGINS:
+        config["disabledExtensions"].pop(plugin, None)
+    return config
 
 
 class HubSetupError(Exception):
@@ -265,7 +281,7 @@ def _etc(folder: HubFolder, course_id: str) -> None:
         (etc / "nbgrader_config.py").write_text(_nbgrader_config(role, folder, course_id))
         server = {"ServerApp": {**TERMINAL_CONFIG["ServerApp"]}}
         if role == "student":
-            server["ServerApp"].update(STUDENT_SERVER_CONFIG["ServerApp"])
+            server["ServerApp"].update(student_server_config()["ServerApp"])
         (etc / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
         _mkdir(etc / "labconfig", 0o755)
         # The course's Lab settings (kit/lab/overrides.json: no Jupyter news question, widget
@@ -273,7 +289,7 @@ def _etc(folder: HubFolder, course_id: str) -> None:
         shutil.copyfile(kitlib.KIT_TEMPLATES / "lab" / "overrides.json",
                         etc / "labconfig" / "default_setting_overrides.json")
         if role == "student":
-            (etc / "labconfig" / "page_config.json").write_text(json.dumps(STUDENT_PAGE_CONFIG))
+            (etc / "labconfig" / "page_config.json").write_text(json.dumps(student_page_config()))
 
 
 def _data(folder: HubFolder, source: Path) -> None:
