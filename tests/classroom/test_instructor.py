@@ -261,6 +261,23 @@ def test_gradebook_is_consistent_and_exports(course: Course) -> None:
     assert exported["correct"] == sum(points_by_cell().values())
 
 
+def _running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie has exited; its parent reaps it later)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _described(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline") as f:
+            return f"{pid}: {f.read().replace(chr(0), ' ')[:120]}"
+    except OSError:
+        return f"{pid}: gone"
+
+
 def test_killed_run_resumes_to_the_same_grades(course: Course) -> None:
     before = gradebook_sync.dump(course.db_url, ASSIGNMENT)
     argv = [sys.executable, "-m", "grader.autograde", ASSIGNMENT, "--root", str(course.root),
@@ -279,12 +296,12 @@ def test_killed_run_resumes_to_the_same_grades(course: Course) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     alive = [pid for pid in tree if pid != proc.pid]
-    for _ in range(75):  # its workers die with it (PDEATHSIG); kernels follow their parent
-        alive = [pid for pid in alive if os.path.exists(f"/proc/{pid}")]
+    for _ in range(300):  # its workers die with it (PDEATHSIG); kernels follow their parent
+        alive = [pid for pid in alive if _running(pid)]
         if not alive:
             break
         time.sleep(0.2)
-    assert not alive, "processes of the killed run outlived it"
+    assert not alive, f"processes of the killed run outlived it: {[_described(p) for p in alive]}"
     left = [s for s, e in load_status(course, ASSIGNMENT).items() if e["outcome"] == "queued"]
     assert left, "the run finished before it could be killed"
     results = run(Settings(course, jobs=2, timeout=TIMEOUT, memory_gib=MEMORY_GIB),
